@@ -1,2 +1,880 @@
-/* placeholder: being written */
+/* plug-message.c: one message of the wire protocol (PROTOCOL.md §1)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
 #include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "plug-error.h"
+#include "plug-message.h"
+
+struct _PlugMessage
+{
+  gatomicrefcount ref_count;
+
+  PlugAction action;
+  /* A static spelling, or unknown_action for an action we do not know. */
+  const char *action_name;
+  char *unknown_action;
+
+  gboolean has_id;
+  gint64 id;
+  char *name;
+  char *key;
+  JsonNode *payload;
+  gboolean has_request_info;
+  char *from;
+  char *path;
+  char *error;
+};
+
+G_DEFINE_BOXED_TYPE (PlugMessage, plug_message, plug_message_ref, plug_message_unref)
+
+static const struct
+{
+  const char *spelling;
+  PlugAction action;
+} wire_actions[] = {
+  { "request", PLUG_ACTION_REQUEST },
+  { "response", PLUG_ACTION_RESPONSE },
+  { "notification", PLUG_ACTION_EMIT },
+  { "emit", PLUG_ACTION_EMIT },
+  { "call", PLUG_ACTION_REQUEST },
+  { "on", PLUG_ACTION_ON },
+  { "listen", PLUG_ACTION_ON },
+  { "once", PLUG_ACTION_ONCE },
+  { "off", PLUG_ACTION_OFF },
+  { "cancel", PLUG_ACTION_CANCEL },
+};
+
+static const char *
+canonical_action_name (PlugAction action)
+{
+  switch (action)
+    {
+    case PLUG_ACTION_REQUEST: return "request";
+    case PLUG_ACTION_RESPONSE: return "response";
+    case PLUG_ACTION_ON: return "on";
+    case PLUG_ACTION_ONCE: return "once";
+    case PLUG_ACTION_OFF: return "off";
+    case PLUG_ACTION_EMIT: return "emit";
+    case PLUG_ACTION_NOTIFICATION: return "notification";
+    case PLUG_ACTION_CANCEL: return "cancel";
+    case PLUG_ACTION_UNKNOWN:
+    case PLUG_ACTION_NONE:
+    default:
+      return NULL;
+    }
+}
+
+PlugMessage *
+plug_message_new (PlugAction action)
+{
+  PlugMessage *self = g_new0 (PlugMessage, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->action = action;
+  self->action_name = canonical_action_name (action);
+
+  return self;
+}
+
+PlugMessage *
+plug_message_ref (PlugMessage *message)
+{
+  g_return_val_if_fail (message != NULL, NULL);
+
+  g_atomic_ref_count_inc (&message->ref_count);
+
+  return message;
+}
+
+void
+plug_message_unref (PlugMessage *message)
+{
+  g_return_if_fail (message != NULL);
+
+  if (!g_atomic_ref_count_dec (&message->ref_count))
+    return;
+
+  g_free (message->unknown_action);
+  g_free (message->name);
+  g_free (message->key);
+  g_clear_pointer (&message->payload, json_node_unref);
+  g_free (message->from);
+  g_free (message->path);
+  g_free (message->error);
+  g_free (message);
+}
+
+/* Parsing */
+
+static const char *
+describe_node (JsonNode *node)
+{
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      return "an object";
+    case JSON_NODE_ARRAY:
+      return "an array";
+    case JSON_NODE_NULL:
+      return "null";
+    case JSON_NODE_VALUE:
+    default:
+      break;
+    }
+
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_STRING:
+      return "a string";
+    case G_TYPE_BOOLEAN:
+      return "a boolean";
+    case G_TYPE_INT64:
+      return "an integer";
+    case G_TYPE_DOUBLE:
+      return "a number";
+    default:
+      return "a value";
+    }
+}
+
+static gboolean
+wrong_type (const char  *field,
+            const char  *expected,
+            JsonNode    *node,
+            GError     **error)
+{
+  g_set_error (error, PLUG_ERROR, PLUG_ERROR_INVALID_MESSAGE,
+               "invalid message: field \"%s\" must be %s, got %s",
+               field, expected, describe_node (node));
+  return FALSE;
+}
+
+/* A member whose value is null counts as absent. */
+static JsonNode *
+get_member (JsonObject *object,
+            const char *field)
+{
+  JsonNode *node = json_object_get_member (object, field);
+
+  if (node != NULL && JSON_NODE_HOLDS_NULL (node))
+    return NULL;
+
+  return node;
+}
+
+static gboolean
+is_string (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+static gboolean
+read_string (JsonObject  *object,
+             const char  *field,
+             const char  *label,
+             char       **out,
+             GError     **error)
+{
+  JsonNode *node = get_member (object, field);
+
+  if (node == NULL)
+    return TRUE;
+  if (!is_string (node))
+    return wrong_type (label, "a string", node, error);
+
+  *out = g_strdup (json_node_get_string (node));
+  return TRUE;
+}
+
+static gboolean
+read_action (PlugMessage  *self,
+             JsonObject   *object,
+             GError      **error)
+{
+  JsonNode *node = get_member (object, "action");
+  const char *spelling;
+
+  if (node == NULL)
+    {
+      self->action = PLUG_ACTION_NONE;
+      return TRUE;
+    }
+  if (!is_string (node))
+    return wrong_type ("action", "a string", node, error);
+
+  spelling = json_node_get_string (node);
+  for (guint i = 0; i < G_N_ELEMENTS (wire_actions); i++)
+    {
+      if (strcmp (spelling, wire_actions[i].spelling) == 0)
+        {
+          self->action = wire_actions[i].action;
+          self->action_name = wire_actions[i].spelling;
+          return TRUE;
+        }
+    }
+
+  self->action = PLUG_ACTION_UNKNOWN;
+  self->unknown_action = g_strdup (spelling);
+  self->action_name = self->unknown_action;
+  return TRUE;
+}
+
+static gboolean
+read_id (PlugMessage  *self,
+         JsonObject   *object,
+         GError      **error)
+{
+  JsonNode *node = get_member (object, "id");
+
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return wrong_type ("id", "an integer", node, error);
+
+  self->has_id = TRUE;
+  self->id = json_node_get_int (node);
+  return TRUE;
+}
+
+static gboolean
+payload_must_be_array (PlugAction action)
+{
+  return action == PLUG_ACTION_REQUEST || action == PLUG_ACTION_EMIT;
+}
+
+static gboolean
+read_payload (PlugMessage  *self,
+              JsonObject   *object,
+              GError      **error)
+{
+  JsonNode *node;
+
+  /* A response's null payload is a real result (a method returning null). */
+  if (self->action == PLUG_ACTION_RESPONSE)
+    node = json_object_get_member (object, "payload");
+  else
+    node = get_member (object, "payload");
+
+  if (node == NULL)
+    return TRUE;
+  if (payload_must_be_array (self->action) && !JSON_NODE_HOLDS_ARRAY (node))
+    return wrong_type ("payload", "an array", node, error);
+
+  /* A shallow copy: shares the container, drops the parent pointer. */
+  self->payload = json_node_copy (node);
+  return TRUE;
+}
+
+static gboolean
+read_request_info (PlugMessage  *self,
+                   JsonObject   *object,
+                   GError      **error)
+{
+  JsonNode *node = get_member (object, "requestInfo");
+  JsonObject *info;
+
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return wrong_type ("requestInfo", "an object", node, error);
+
+  info = json_node_get_object (node);
+  self->has_request_info = TRUE;
+  return read_string (info, "from", "requestInfo.from", &self->from, error) &&
+         read_string (info, "path", "requestInfo.path", &self->path, error);
+}
+
+static gboolean
+read_fields (PlugMessage  *self,
+             JsonObject   *object,
+             GError      **error)
+{
+  return read_action (self, object, error) &&
+         read_id (self, object, error) &&
+         read_string (object, "name", "name", &self->name, error) &&
+         read_string (object, "key", "key", &self->key, error) &&
+         read_payload (self, object, error) &&
+         read_request_info (self, object, error) &&
+         read_string (object, "error", "error", &self->error, error);
+}
+
+PlugMessage *
+plug_message_new_from_node (JsonNode  *node,
+                            GError   **error)
+{
+  g_autoptr(PlugMessage) self = NULL;
+
+  g_return_val_if_fail (node != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, PLUG_ERROR, PLUG_ERROR_INVALID_MESSAGE,
+                   "invalid message: message must be a JSON object, got %s",
+                   describe_node (node));
+      return NULL;
+    }
+
+  self = plug_message_new (PLUG_ACTION_NONE);
+  if (!read_fields (self, json_node_get_object (node), error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+PlugMessage *
+plug_message_parse (const char  *data,
+                    gssize       length,
+                    GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *root;
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, data ? data : "", length, &local_error))
+    {
+      g_set_error (error, PLUG_ERROR, PLUG_ERROR_INVALID_MESSAGE,
+                   "invalid message: not valid JSON: %s", local_error->message);
+      return NULL;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL)
+    {
+      g_set_error_literal (error, PLUG_ERROR, PLUG_ERROR_INVALID_MESSAGE,
+                           "invalid message: empty text");
+      return NULL;
+    }
+
+  return plug_message_new_from_node (root, error);
+}
+
+/* Writing */
+
+static void
+append_json_string (GString    *out,
+                    const char *str)
+{
+  const char *run = str;
+  const char *p;
+
+  g_string_append_c (out, '"');
+  for (p = str; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (c >= 0x20 && c != '"' && c != '\\')
+        continue;
+
+      g_string_append_len (out, run, p - run);
+      run = p + 1;
+      switch (c)
+        {
+        case '"': g_string_append (out, "\\\""); break;
+        case '\\': g_string_append (out, "\\\\"); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        case '\r': g_string_append (out, "\\r"); break;
+        case '\t': g_string_append (out, "\\t"); break;
+        case '\b': g_string_append (out, "\\b"); break;
+        case '\f': g_string_append (out, "\\f"); break;
+        default: g_string_append_printf (out, "\\u%04x", c); break;
+        }
+    }
+  g_string_append_len (out, run, p - run);
+  g_string_append_c (out, '"');
+}
+
+static void
+append_key (GString    *out,
+            gboolean   *first,
+            const char *key)
+{
+  if (!*first)
+    g_string_append_c (out, ',');
+  *first = FALSE;
+  g_string_append_c (out, '"');
+  g_string_append (out, key);
+  g_string_append (out, "\":");
+}
+
+static void
+append_string_member (GString    *out,
+                      gboolean   *first,
+                      const char *key,
+                      const char *value)
+{
+  if (value == NULL)
+    return;
+  append_key (out, first, key);
+  append_json_string (out, value);
+}
+
+static void append_node (GString  *out,
+                         JsonNode *node);
+
+static void
+append_double (GString *out,
+               double   value)
+{
+  static const char *const formats[] = { "%.15g", "%.16g", "%.17g" };
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite (value))
+    {
+      g_string_append (out, "null");
+      return;
+    }
+
+  /* The shortest text that reads back as the same double, as in JavaScript. */
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    {
+      g_ascii_formatd (buf, sizeof buf, formats[i], value);
+      if (g_ascii_strtod (buf, NULL) == value)
+        break;
+    }
+
+  g_string_append (out, buf);
+  /* Keep it a double for readers that tell integers apart (json-glib). */
+  if (strpbrk (buf, ".eE") == NULL)
+    g_string_append (out, ".0");
+}
+
+static void
+append_value (GString  *out,
+              JsonNode *node)
+{
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_STRING:
+      append_json_string (out, json_node_get_string (node));
+      break;
+    case G_TYPE_INT64:
+      g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+      break;
+    case G_TYPE_DOUBLE:
+      append_double (out, json_node_get_double (node));
+      break;
+    case G_TYPE_BOOLEAN:
+      g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+      break;
+    default:
+      g_string_append (out, "null");
+      break;
+    }
+}
+
+static void
+append_array (GString   *out,
+              JsonArray *array)
+{
+  guint length = json_array_get_length (array);
+
+  g_string_append_c (out, '[');
+  for (guint i = 0; i < length; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      append_node (out, json_array_get_element (array, i));
+    }
+  g_string_append_c (out, ']');
+}
+
+static void
+append_object (GString    *out,
+               JsonObject *object)
+{
+  JsonObjectIter iter;
+  const char *member_name;
+  JsonNode *member;
+  gboolean first = TRUE;
+
+  g_string_append_c (out, '{');
+  json_object_iter_init_ordered (&iter, object);
+  while (json_object_iter_next_ordered (&iter, &member_name, &member))
+    {
+      if (!first)
+        g_string_append_c (out, ',');
+      first = FALSE;
+      append_json_string (out, member_name);
+      g_string_append_c (out, ':');
+      append_node (out, member);
+    }
+  g_string_append_c (out, '}');
+}
+
+/* Serialises @node without taking references: json-glib's generator refs
+ * arrays and objects non-atomically, so it must not touch a payload that
+ * another thread may be writing at the same time. */
+static void
+append_node (GString  *out,
+             JsonNode *node)
+{
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      append_object (out, json_node_get_object (node));
+      break;
+    case JSON_NODE_ARRAY:
+      append_array (out, json_node_get_array (node));
+      break;
+    case JSON_NODE_VALUE:
+      append_value (out, node);
+      break;
+    case JSON_NODE_NULL:
+    default:
+      g_string_append (out, "null");
+      break;
+    }
+}
+
+void
+plug_message_write (PlugMessage *message,
+                    GString     *out)
+{
+  gboolean first = TRUE;
+
+  g_return_if_fail (message != NULL);
+  g_return_if_fail (out != NULL);
+
+  g_string_append_c (out, '{');
+  if (message->has_id)
+    {
+      append_key (out, &first, "id");
+      g_string_append_printf (out, "%" G_GINT64_FORMAT, message->id);
+    }
+  append_string_member (out, &first, "action", message->action_name);
+  append_string_member (out, &first, "name", message->name);
+  append_string_member (out, &first, "key", message->key);
+  if (message->payload != NULL)
+    {
+      append_key (out, &first, "payload");
+      append_node (out, message->payload);
+    }
+  if (message->has_request_info)
+    {
+      gboolean first_info = TRUE;
+
+      append_key (out, &first, "requestInfo");
+      g_string_append_c (out, '{');
+      append_string_member (out, &first_info, "from", message->from);
+      append_string_member (out, &first_info, "path", message->path);
+      g_string_append_c (out, '}');
+    }
+  append_string_member (out, &first, "error", message->error);
+  g_string_append_c (out, '}');
+}
+
+char *
+plug_message_to_string (PlugMessage *message)
+{
+  GString *out;
+
+  g_return_val_if_fail (message != NULL, NULL);
+
+  out = g_string_sized_new (128);
+  plug_message_write (message, out);
+
+  return g_string_free (out, FALSE);
+}
+
+static void
+set_string_member (JsonObject *object,
+                   const char *key,
+                   const char *value)
+{
+  if (value != NULL)
+    json_object_set_string_member (object, key, value);
+}
+
+JsonNode *
+plug_message_to_node (PlugMessage *message)
+{
+  JsonObject *object;
+  JsonNode *node;
+
+  g_return_val_if_fail (message != NULL, NULL);
+
+  object = json_object_new ();
+  if (message->has_id)
+    json_object_set_int_member (object, "id", message->id);
+  set_string_member (object, "action", message->action_name);
+  set_string_member (object, "name", message->name);
+  set_string_member (object, "key", message->key);
+  if (message->payload != NULL)
+    json_object_set_member (object, "payload", json_node_copy (message->payload));
+  if (message->has_request_info)
+    {
+      JsonObject *info = json_object_new ();
+
+      set_string_member (info, "from", message->from);
+      set_string_member (info, "path", message->path);
+      json_object_set_object_member (object, "requestInfo", info);
+    }
+  set_string_member (object, "error", message->error);
+
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, object);
+
+  return node;
+}
+
+/* Getters */
+
+PlugAction
+plug_message_get_action (PlugMessage *message)
+{
+  g_return_val_if_fail (message != NULL, PLUG_ACTION_NONE);
+
+  return message->action;
+}
+
+const char *
+plug_message_get_action_name (PlugMessage *message)
+{
+  g_return_val_if_fail (message != NULL, NULL);
+
+  return message->action_name;
+}
+
+gboolean
+plug_message_has_id (PlugMessage *message)
+{
+  g_return_val_if_fail (message != NULL, FALSE);
+
+  return message->has_id;
+}
+
+gint64
+plug_message_get_id (PlugMessage *message)
+{
+  g_return_val_if_fail (message != NULL, 0);
+
+  return message->id;
+}
+
+const char *
+plug_message_get_name (PlugMessage *message)
+{
+  g_return_val_if_fail (message != NULL, NULL);
+
+  return message->name;
+}
+
+const char *
+plug_message_get_key (PlugMessage *message)
+{
+  g_return_val_if_fail (message != NULL, NULL);
+
+  return message->key;
+}
+
+JsonNode *
+plug_message_get_payload (PlugMessage *message)
+{
+  g_return_val_if_fail (message != NULL, NULL);
+
+  return message->payload;
+}
+
+JsonArray *
+plug_message_get_args (PlugMessage *message)
+{
+  g_return_val_if_fail (message != NULL, NULL);
+
+  if (message->payload == NULL || !JSON_NODE_HOLDS_ARRAY (message->payload))
+    return NULL;
+
+  return json_node_get_array (message->payload);
+}
+
+const char *
+plug_message_get_error (PlugMessage *message)
+{
+  g_return_val_if_fail (message != NULL, NULL);
+
+  return message->error;
+}
+
+gboolean
+plug_message_has_request_info (PlugMessage *message)
+{
+  g_return_val_if_fail (message != NULL, FALSE);
+
+  return message->has_request_info;
+}
+
+const char *
+plug_message_get_from (PlugMessage *message)
+{
+  g_return_val_if_fail (message != NULL, NULL);
+
+  return message->from;
+}
+
+const char *
+plug_message_get_path (PlugMessage *message)
+{
+  g_return_val_if_fail (message != NULL, NULL);
+
+  return message->path;
+}
+
+/* Setters */
+
+void
+plug_message_set_id (PlugMessage *message,
+                     gint64       id)
+{
+  g_return_if_fail (message != NULL);
+
+  message->has_id = TRUE;
+  message->id = id;
+}
+
+static void
+replace_string (char       **field,
+                const char  *value)
+{
+  char *copy = g_strdup (value);
+
+  g_free (*field);
+  *field = copy;
+}
+
+void
+plug_message_set_name (PlugMessage *message,
+                       const char  *name)
+{
+  g_return_if_fail (message != NULL);
+
+  replace_string (&message->name, name);
+}
+
+void
+plug_message_set_key (PlugMessage *message,
+                      const char  *key)
+{
+  g_return_if_fail (message != NULL);
+
+  replace_string (&message->key, key);
+}
+
+void
+plug_message_set_payload (PlugMessage *message,
+                          JsonNode    *payload)
+{
+  g_return_if_fail (message != NULL);
+
+  if (payload != NULL)
+    json_node_ref (payload);
+  g_clear_pointer (&message->payload, json_node_unref);
+  message->payload = payload;
+}
+
+void
+plug_message_set_args (PlugMessage *message,
+                       JsonArray   *args)
+{
+  JsonNode *node = NULL;
+
+  g_return_if_fail (message != NULL);
+
+  if (args != NULL)
+    {
+      node = json_node_new (JSON_NODE_ARRAY);
+      json_node_set_array (node, args);
+    }
+  g_clear_pointer (&message->payload, json_node_unref);
+  message->payload = node;
+}
+
+void
+plug_message_set_error (PlugMessage *message,
+                        const char  *error)
+{
+  g_return_if_fail (message != NULL);
+
+  replace_string (&message->error, error);
+}
+
+void
+plug_message_set_request_info (PlugMessage *message,
+                               const char  *from,
+                               const char  *path)
+{
+  g_return_if_fail (message != NULL);
+
+  message->has_request_info = TRUE;
+  replace_string (&message->from, from);
+  replace_string (&message->path, path);
+}
+
+/* Builders */
+
+PlugMessage *
+plug_message_new_request (gint64      id,
+                          const char *name,
+                          const char *key,
+                          JsonArray  *args)
+{
+  PlugMessage *self = plug_message_new (PLUG_ACTION_REQUEST);
+
+  plug_message_set_id (self, id);
+  plug_message_set_name (self, name);
+  plug_message_set_key (self, key);
+  plug_message_set_args (self, args);
+
+  return self;
+}
+
+static PlugMessage *
+new_response_to (PlugMessage *request)
+{
+  PlugMessage *self = plug_message_new (PLUG_ACTION_RESPONSE);
+
+  self->has_id = request->has_id;
+  self->id = request->id;
+  self->name = g_strdup (request->name);
+  self->key = g_strdup (request->key);
+
+  return self;
+}
+
+PlugMessage *
+plug_message_new_response (PlugMessage *request,
+                           JsonNode    *result)
+{
+  PlugMessage *self;
+
+  g_return_val_if_fail (request != NULL, NULL);
+
+  self = new_response_to (request);
+  plug_message_set_payload (self, result);
+
+  return self;
+}
+
+PlugMessage *
+plug_message_new_error_response (PlugMessage *request,
+                                 const char  *error)
+{
+  PlugMessage *self;
+
+  g_return_val_if_fail (request != NULL, NULL);
+
+  self = new_response_to (request);
+  plug_message_set_error (self, error);
+
+  return self;
+}
