@@ -1,2 +1,975 @@
-/* placeholder: being written */
+/* plug-connector.c: the engine-side end of a transport
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
 #include "config.h"
+
+#include "plug-call-private.h"
+#include "plug-connector.h"
+#include "plug-engine-private.h"
+#include "plug-error.h"
+
+/* Responses to calls that ended early (timeout, cancel) are dropped
+ * quietly; past this many such ids the memory of them is reset. */
+#define MAX_ABANDONED_IDS 4096
+
+typedef struct
+{
+  gint64 id;
+  PlugCall *call;
+} PendingCall;
+
+typedef struct
+{
+  gint64 next_id;
+  GHashTable *pending_by_id;    /* gint64 → PendingCall (owned) */
+  GHashTable *pending_by_call;  /* PlugCall → PendingCall */
+  GHashTable *abandoned_ids;    /* set of gint64 */
+
+  /* One activation: connect, then the handshake. */
+  GTask *activation;
+  GSource *start_timer;
+  GCancellable *connect_cancellable;
+  gulong activation_cancel_id;
+  guint generation;
+  gboolean connecting;
+  gboolean connected;
+  gboolean handshake_pending;
+  gint64 handshake_id;
+  GError *handshake_send_error;
+} PlugConnectorPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (PlugConnector, plug_connector, PLUG_TYPE_PLUGIN)
+
+#define GET_PRIV(self) ((PlugConnectorPrivate *) plug_connector_get_instance_private (self))
+
+static const char *
+connector_name (PlugConnector *self)
+{
+  return plug_plugin_get_name (PLUG_PLUGIN (self));
+}
+
+static void
+pending_call_free (gpointer data)
+{
+  PendingCall *pending = data;
+
+  g_object_unref (pending->call);
+  g_free (pending);
+}
+
+static PlugCall *
+take_pending (PlugConnector *self,
+              gint64         id)
+{
+  PlugConnectorPrivate *priv = GET_PRIV (self);
+  PendingCall *pending = g_hash_table_lookup (priv->pending_by_id, &id);
+  PlugCall *call;
+
+  if (pending == NULL)
+    return NULL;
+  call = g_object_ref (pending->call);
+  g_hash_table_remove (priv->pending_by_call, call);
+  g_hash_table_remove (priv->pending_by_id, &id);
+
+  return call;
+}
+
+/* Ends every pending call with @error (calls already ended are left
+ * alone by plug_call_end()). */
+static void
+fail_pending (PlugConnector *self,
+              const GError  *error,
+              gboolean       deactivated)
+{
+  PlugConnectorPrivate *priv = GET_PRIV (self);
+  g_autoptr(GHashTable) pending = g_steal_pointer (&priv->pending_by_id);
+  GHashTableIter iter;
+  PendingCall *entry;
+
+  priv->pending_by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, pending_call_free);
+  g_hash_table_remove_all (priv->pending_by_call);
+  g_hash_table_remove_all (priv->abandoned_ids);
+
+  g_hash_table_iter_init (&iter, pending);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    {
+      g_autoptr(GError) own_error = NULL;
+
+      if (deactivated)
+        own_error = g_error_new (PLUG_ERROR, PLUG_ERROR_FAILED,
+                                 "Plugin %s was deactivated before call %s from %s finished",
+                                 connector_name (self),
+                                 plug_call_get_method (entry->call),
+                                 plug_call_get_caller (entry->call));
+      plug_call_end (entry->call, own_error != NULL ? own_error : error);
+    }
+}
+
+/* Sending */
+
+gboolean
+plug_connector_send (PlugConnector  *self,
+                     PlugMessage    *message,
+                     GError        **error)
+{
+  PlugConnectorClass *klass;
+
+  g_return_val_if_fail (PLUG_IS_CONNECTOR (self), FALSE);
+  g_return_val_if_fail (message != NULL, FALSE);
+
+  klass = PLUG_CONNECTOR_GET_CLASS (self);
+  if (klass->send == NULL)
+    {
+      g_set_error (error, PLUG_ERROR, PLUG_ERROR_FAILED,
+                   "Connector of plugin %s cannot send", connector_name (self));
+      return FALSE;
+    }
+
+  return klass->send (self, message, error);
+}
+
+/* Replies are best effort: the plugin may be gone by now. */
+static void
+send_reply (PlugConnector *self,
+            PlugMessage   *reply)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!plug_connector_send (self, reply, &error))
+    g_debug ("Plugin %s: reply to %s dropped: %s",
+             connector_name (self), plug_message_get_key (reply), error->message);
+}
+
+static void
+reply_error (PlugConnector *self,
+             PlugMessage   *request,
+             const char    *text)
+{
+  g_autoptr(PlugMessage) reply = NULL;
+
+  if (!plug_message_has_id (request))
+    return;
+  reply = plug_message_new_error_response (request, text);
+  send_reply (self, reply);
+}
+
+/* Activation */
+
+static void
+disconnect_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  PlugConnector *self = PLUG_CONNECTOR (source);
+  g_autoptr(GError) error = NULL;
+  PlugConnectorClass *klass = PLUG_CONNECTOR_GET_CLASS (self);
+
+  if (klass->disconnect_finish != NULL && !klass->disconnect_finish (self, result, &error))
+    g_debug ("Plugin %s: disconnect failed: %s", connector_name (self), error->message);
+}
+
+/* Closes the transport after a failed activation; nobody waits for it. */
+static void
+disconnect_in_background (PlugConnector *self)
+{
+  PlugConnectorPrivate *priv = GET_PRIV (self);
+
+  if (!priv->connected)
+    return;
+  priv->connected = FALSE;
+  priv->handshake_pending = FALSE;
+  PLUG_CONNECTOR_GET_CLASS (self)->disconnect (self, disconnect_done, NULL);
+}
+
+static void
+stop_activation_watch (PlugConnector *self,
+                       GTask         *task)
+{
+  PlugConnectorPrivate *priv = GET_PRIV (self);
+
+  g_clear_error (&priv->handshake_send_error);
+  if (priv->start_timer != NULL)
+    {
+      g_source_destroy (priv->start_timer);
+      g_clear_pointer (&priv->start_timer, g_source_unref);
+    }
+  if (priv->activation_cancel_id != 0)
+    {
+      g_cancellable_disconnect (g_task_get_cancellable (task), priv->activation_cancel_id);
+      priv->activation_cancel_id = 0;
+    }
+}
+
+static void
+fail_activation (PlugConnector *self,
+                 GError        *error)
+{
+  PlugConnectorPrivate *priv = GET_PRIV (self);
+  g_autoptr(GTask) task = g_steal_pointer (&priv->activation);
+
+  if (task == NULL)
+    {
+      g_error_free (error);
+      return;
+    }
+
+  stop_activation_watch (self, task);
+  if (priv->connecting)
+    {
+      /* connect_done() closes what a late connect still opens. */
+      priv->connecting = FALSE;
+      priv->generation++;
+      g_cancellable_cancel (priv->connect_cancellable);
+    }
+  disconnect_in_background (self);
+  g_task_return_error (task, error);
+}
+
+static void
+finish_activation (PlugConnector *self)
+{
+  PlugConnectorPrivate *priv = GET_PRIV (self);
+  g_autoptr(GTask) task = g_steal_pointer (&priv->activation);
+
+  if (task == NULL)
+    return;
+  stop_activation_watch (self, task);
+  g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+on_start_timeout (gpointer user_data)
+{
+  PlugConnector *self = user_data;
+  PlugConnectorPrivate *priv = GET_PRIV (self);
+  PlugProfile *profile = plug_plugin_get_profile (PLUG_PLUGIN (self));
+
+  g_clear_pointer (&priv->start_timer, g_source_unref);
+  g_object_ref (self);
+  if (priv->handshake_send_error != NULL)
+    fail_activation (self, g_steal_pointer (&priv->handshake_send_error));
+  else
+    fail_activation (self, g_error_new (PLUG_ERROR, PLUG_ERROR_START_TIMEOUT,
+                                        "Plugin %s did not answer the handshake within %u ms",
+                                        connector_name (self),
+                                        plug_profile_get_start_timeout (profile)));
+  g_object_unref (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_activation_cancelled_idle (gpointer user_data)
+{
+  PlugConnector *self = user_data;
+  PlugConnectorPrivate *priv = GET_PRIV (self);
+
+  if (priv->activation != NULL &&
+      g_cancellable_is_cancelled (g_task_get_cancellable (priv->activation)))
+    fail_activation (self, g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                        "Activation of plugin %s was cancelled",
+                                        connector_name (self)));
+  return G_SOURCE_REMOVE;
+}
+
+/* May run in any thread, with the cancellable's lock held: defer. */
+static void
+on_activation_cancelled (GCancellable *cancellable,
+                         gpointer      user_data)
+{
+  g_main_context_invoke_full (g_task_get_context (G_TASK (user_data)), G_PRIORITY_DEFAULT,
+                              on_activation_cancelled_idle,
+                              g_object_ref (g_task_get_source_object (G_TASK (user_data))),
+                              g_object_unref);
+}
+
+static void
+send_handshake (PlugConnector *self)
+{
+  PlugConnectorPrivate *priv = GET_PRIV (self);
+  g_autoptr(PlugMessage) request = NULL;
+  g_autoptr(JsonArray) args = json_array_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_array_add_string_element (args, connector_name (self));
+  json_array_add_string_element (args, PLUG_ENGINE_HANDSHAKE_NAME);
+  priv->handshake_id = priv->next_id++;
+  priv->handshake_pending = TRUE;
+  request = plug_message_new_request (priv->handshake_id, connector_name (self), "handshake", args);
+
+  /* The transport is gone already: the subclass reports the loss with
+   * its cause (an exit status is worth waiting for), else the start
+   * timeout ends the activation with this error. */
+  if (!plug_connector_send (self, request, &error))
+    {
+      g_debug ("Plugin %s: handshake not sent: %s", connector_name (self), error->message);
+      g_clear_error (&priv->handshake_send_error);
+      priv->handshake_send_error = g_steal_pointer (&error);
+    }
+}
+
+typedef struct
+{
+  PlugConnector *self;
+  guint generation;
+} ConnectData;
+
+static void
+connect_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  ConnectData *data = user_data;
+  g_autoptr(PlugConnector) self = data->self;
+  PlugConnectorPrivate *priv = GET_PRIV (self);
+  g_autoptr(GError) error = NULL;
+  gboolean current = data->generation == priv->generation;
+  gboolean ok;
+
+  g_free (data);
+  ok = PLUG_CONNECTOR_GET_CLASS (self)->connect_finish (self, result, &error);
+  if (current)
+    priv->connecting = FALSE;
+
+  /* The activation failed or was abandoned meanwhile. */
+  if (!current || priv->activation == NULL)
+    {
+      if (ok)
+        PLUG_CONNECTOR_GET_CLASS (self)->disconnect (self, disconnect_done, NULL);
+      return;
+    }
+
+  if (!ok)
+    {
+      fail_activation (self, g_steal_pointer (&error));
+      return;
+    }
+
+  priv->connected = TRUE;
+  send_handshake (self);
+}
+
+static void
+plug_connector_activate (PlugPlugin          *plugin,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  PlugConnector *self = PLUG_CONNECTOR (plugin);
+  PlugConnectorPrivate *priv = GET_PRIV (self);
+  PlugProfile *profile = plug_plugin_get_profile (plugin);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+  ConnectData *data;
+
+  g_task_set_source_tag (task, plug_connector_activate);
+
+  if (priv->activation != NULL || priv->connected || priv->connecting)
+    {
+      g_task_return_new_error (task, PLUG_ERROR, PLUG_ERROR_FAILED,
+                               "Plugin %s is already being activated", connector_name (self));
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  priv->activation = g_object_ref (task);
+  priv->generation++;
+  priv->connecting = TRUE;
+  g_clear_object (&priv->connect_cancellable);
+  priv->connect_cancellable = g_cancellable_new ();
+
+  priv->start_timer = g_timeout_source_new (plug_profile_get_start_timeout (profile));
+  g_source_set_callback (priv->start_timer, on_start_timeout, self, NULL);
+  g_source_set_static_name (priv->start_timer, "PlugConnector start timeout");
+  g_source_attach (priv->start_timer, context);
+
+  if (cancellable != NULL)
+    priv->activation_cancel_id = g_cancellable_connect (cancellable,
+                                                        G_CALLBACK (on_activation_cancelled),
+                                                        task, NULL);
+
+  data = g_new0 (ConnectData, 1);
+  data->self = g_object_ref (self);
+  data->generation = priv->generation;
+  PLUG_CONNECTOR_GET_CLASS (self)->connect (self, priv->connect_cancellable, connect_done, data);
+}
+
+static gboolean
+plug_connector_activate_finish (PlugPlugin    *plugin,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* The first answer to our handshake: the plugin's methods, or an error. */
+static void
+handle_handshake_response (PlugConnector *self,
+                           PlugMessage   *message)
+{
+  PlugConnectorPrivate *priv = GET_PRIV (self);
+  PlugPlugin *plugin = PLUG_PLUGIN (self);
+  const char *error_text = plug_message_get_error (message);
+  JsonArray *methods = plug_message_get_args (message);
+
+  priv->handshake_pending = FALSE;
+
+  if (error_text != NULL)
+    {
+      fail_activation (self, g_error_new_literal (PLUG_ERROR, PLUG_ERROR_FAILED, error_text));
+      return;
+    }
+
+  if (methods != NULL)
+    {
+      g_autoptr(GPtrArray) names = g_ptr_array_new ();
+      PlugEngine *engine = plug_plugin_get_engine (plugin);
+
+      for (guint i = 0; i < json_array_get_length (methods); i++)
+        {
+          JsonNode *node = json_array_get_element (methods, i);
+
+          if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+            g_ptr_array_add (names, (gpointer) json_node_get_string (node));
+        }
+      g_ptr_array_add (names, NULL);
+      plug_profile_set_methods (plug_plugin_get_profile (plugin),
+                                (const char * const *) names->pdata);
+      if (engine != NULL)
+        plug_engine_profile_updated (engine, plugin);
+    }
+
+  finish_activation (self);
+}
+
+/* Deactivation */
+
+static void
+deactivate_disconnected (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  PlugConnector *self = PLUG_CONNECTOR (source);
+  g_autoptr(GTask) task = user_data;
+  PlugConnectorClass *klass = PLUG_CONNECTOR_GET_CLASS (self);
+  g_autoptr(GError) error = NULL;
+
+  if (klass->disconnect_finish != NULL && !klass->disconnect_finish (self, result, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+plug_connector_deactivate (PlugPlugin          *plugin,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  PlugConnector *self = PLUG_CONNECTOR (plugin);
+  PlugConnectorPrivate *priv = GET_PRIV (self);
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  gboolean was_connected = priv->connected;
+
+  g_task_set_source_tag (task, plug_connector_deactivate);
+
+  /* Whatever happens to the transport now is no longer a loss. */
+  priv->connected = FALSE;
+  priv->handshake_pending = FALSE;
+  priv->generation++;
+  if (priv->connecting)
+    {
+      priv->connecting = FALSE;
+      g_cancellable_cancel (priv->connect_cancellable);
+    }
+  fail_activation (self, g_error_new (PLUG_ERROR, PLUG_ERROR_FAILED,
+                                      "Plugin %s was deactivated during its activation",
+                                      connector_name (self)));
+  fail_pending (self, NULL, TRUE);
+
+  if (!was_connected)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  PLUG_CONNECTOR_GET_CLASS (self)->disconnect (self, deactivate_disconnected,
+                                               g_steal_pointer (&task));
+}
+
+static gboolean
+plug_connector_deactivate_finish (PlugPlugin    *plugin,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Calls to the plugin */
+
+static void
+plug_connector_call_method (PlugPlugin *plugin,
+                            PlugCall   *call)
+{
+  PlugConnector *self = PLUG_CONNECTOR (plugin);
+  PlugConnectorPrivate *priv = GET_PRIV (self);
+  g_autoptr(PlugMessage) request = NULL;
+  g_autoptr(GError) error = NULL;
+  PendingCall *pending;
+
+  pending = g_new0 (PendingCall, 1);
+  pending->id = priv->next_id++;
+  pending->call = g_object_ref (call);
+  g_hash_table_insert (priv->pending_by_id, &pending->id, pending);
+  g_hash_table_insert (priv->pending_by_call, call, pending);
+
+  request = plug_message_new_request (pending->id, connector_name (self),
+                                      plug_call_get_method (call),
+                                      plug_call_get_args (call));
+  plug_message_set_request_info (request, plug_call_get_caller (call),
+                                 plug_call_get_path (call));
+
+  if (!plug_connector_send (self, request, &error))
+    {
+      g_autoptr(PlugCall) failed = take_pending (self, pending->id);
+
+      if (error->domain == PLUG_ERROR)
+        plug_call_return_error (failed, error);
+      else
+        plug_call_return_error_literal (failed, PLUG_ERROR_FAILED, error->message);
+    }
+}
+
+static void
+plug_connector_cancel_call (PlugPlugin *plugin,
+                            PlugCall   *call)
+{
+  PlugConnector *self = PLUG_CONNECTOR (plugin);
+  PlugConnectorPrivate *priv = GET_PRIV (self);
+  PendingCall *pending = g_hash_table_lookup (priv->pending_by_call, call);
+  g_autoptr(PlugMessage) cancel = NULL;
+  g_autoptr(PlugCall) owned = NULL;
+  gint64 id;
+
+  if (pending == NULL)
+    return;
+
+  id = pending->id;
+  owned = take_pending (self, id);
+  if (g_hash_table_size (priv->abandoned_ids) >= MAX_ABANDONED_IDS)
+    g_hash_table_remove_all (priv->abandoned_ids);
+  g_hash_table_add (priv->abandoned_ids, g_memdup2 (&id, sizeof id));
+
+  cancel = plug_message_new (PLUG_ACTION_CANCEL);
+  plug_message_set_id (cancel, id);
+  plug_message_set_name (cancel, connector_name (self));
+  plug_message_set_key (cancel, plug_call_get_method (call));
+  send_reply (self, cancel);
+}
+
+/* Lost transport: pending calls fail with the cause at once, before the
+ * engine's own handlers deactivate the plugin. */
+static void
+on_lost (PlugPlugin   *plugin,
+         const GError *cause,
+         gpointer      user_data)
+{
+  PlugConnector *self = PLUG_CONNECTOR (plugin);
+  PlugConnectorPrivate *priv = GET_PRIV (self);
+  g_autoptr(GError) error = NULL;
+
+  if (cause != NULL)
+    error = g_error_copy (cause);
+  else
+    error = g_error_new (PLUG_ERROR, PLUG_ERROR_PLUGIN_EXITED,
+                         "Plugin %s lost its connection", connector_name (self));
+
+  g_object_ref (self);
+  fail_pending (self, error, FALSE);
+  if (priv->activation != NULL)
+    fail_activation (self, g_error_copy (error));
+  g_object_unref (self);
+}
+
+/* Messages from the plugin */
+
+static void
+handle_response (PlugConnector *self,
+                 PlugMessage   *message)
+{
+  PlugConnectorPrivate *priv = GET_PRIV (self);
+  g_autoptr(PlugCall) call = NULL;
+  const char *error_text;
+  gint64 id;
+
+  if (!plug_message_has_id (message))
+    {
+      g_warning ("Plugin %s sent a response without an id", connector_name (self));
+      return;
+    }
+
+  id = plug_message_get_id (message);
+  if (id == priv->handshake_id)
+    {
+      if (priv->handshake_pending && priv->activation != NULL)
+        handle_handshake_response (self, message);
+      else
+        g_debug ("Plugin %s: late or repeated handshake answer ignored", connector_name (self));
+      return;
+    }
+
+  call = take_pending (self, id);
+  if (call == NULL)
+    {
+      if (g_hash_table_remove (priv->abandoned_ids, &id))
+        g_debug ("Plugin %s: answer to ended request %" G_GINT64_FORMAT " dropped",
+                 connector_name (self), id);
+      else
+        g_warning ("Plugin %s answered unknown request id %" G_GINT64_FORMAT,
+                   connector_name (self), id);
+      return;
+    }
+
+  error_text = plug_message_get_error (message);
+  if (error_text != NULL)
+    plug_call_return_error_literal (call, PLUG_ERROR_FAILED, error_text);
+  else
+    plug_call_return_value (call, plug_message_get_payload (message));
+}
+
+typedef struct
+{
+  PlugConnector *self;
+  PlugMessage *request;
+  guint generation;
+} EngineRequest;
+
+static void
+engine_call_done (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  EngineRequest *request = user_data;
+  PlugConnectorPrivate *priv = GET_PRIV (request->self);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = NULL;
+  g_autoptr(PlugMessage) reply = NULL;
+
+  value = plug_engine_call_finish (PLUG_ENGINE (source), result, &error);
+
+  /* The connection it came on is gone: nobody to answer. */
+  if (request->generation == priv->generation && priv->connected)
+    {
+      if (error != NULL)
+        reply = plug_message_new_error_response (request->request, error->message);
+      else
+        reply = plug_message_new_response (request->request, value);
+      send_reply (request->self, reply);
+    }
+
+  g_object_unref (request->self);
+  plug_message_unref (request->request);
+  g_free (request);
+}
+
+static void
+handle_request (PlugConnector *self,
+                PlugEngine    *engine,
+                PlugMessage   *message)
+{
+  const char *name = plug_message_get_name (message);
+  const char *key = plug_message_get_key (message);
+  EngineRequest *request;
+
+  /* The client's own opening handshake (id -1): we sent ours already,
+   * and a Remix client bounces any answer to it. */
+  if (g_strcmp0 (key, "handshake") == 0 && name == NULL)
+    return;
+
+  if (name == NULL || *name == '\0' || key == NULL || *key == '\0')
+    {
+      g_warning ("Plugin %s sent a request without %s", connector_name (self),
+                 name == NULL || *name == '\0' ? "\"name\"" : "\"key\"");
+      reply_error (self, message, "Invalid request: it needs a \"name\" and a \"key\"");
+      return;
+    }
+
+  request = g_new0 (EngineRequest, 1);
+  request->self = g_object_ref (self);
+  request->request = plug_message_ref (message);
+  request->generation = GET_PRIV (self)->generation;
+  plug_engine_call (engine, connector_name (self), name, key,
+                    plug_message_get_args (message), NULL,
+                    engine_call_done, request);
+}
+
+static void
+forward_event (const char *emitter,
+               const char *event,
+               JsonArray  *args,
+               gpointer    user_data)
+{
+  GWeakRef *weak = user_data;
+  g_autoptr(PlugConnector) self = g_weak_ref_get (weak);
+  g_autoptr(PlugMessage) notification = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self == NULL)
+    return;
+
+  notification = plug_message_new (PLUG_ACTION_NOTIFICATION);
+  plug_message_set_name (notification, emitter);
+  plug_message_set_key (notification, event);
+  if (args != NULL)
+    plug_message_set_args (notification, args);
+  else
+    {
+      g_autoptr(JsonArray) none = json_array_new ();
+
+      plug_message_set_args (notification, none);
+    }
+
+  if (!plug_connector_send (self, notification, &error))
+    g_warning ("Cannot deliver event %s of %s to plugin %s: %s",
+               event, emitter, connector_name (self), error->message);
+}
+
+static void
+forwarder_free (gpointer data)
+{
+  GWeakRef *weak = data;
+
+  g_weak_ref_clear (weak);
+  g_free (weak);
+}
+
+static void
+handle_subscription (PlugConnector *self,
+                     PlugEngine    *engine,
+                     PlugMessage   *message,
+                     PlugAction     action)
+{
+  const char *emitter = plug_message_get_name (message);
+  const char *event = plug_message_get_key (message);
+  g_autoptr(GError) error = NULL;
+  GWeakRef *weak;
+  gboolean ok;
+
+  if (emitter == NULL || event == NULL)
+    {
+      g_warning ("Plugin %s sent \"%s\" without %s", connector_name (self),
+                 plug_message_get_action_name (message),
+                 emitter == NULL ? "\"name\"" : "\"key\"");
+      return;
+    }
+
+  if (action == PLUG_ACTION_OFF)
+    {
+      plug_engine_off (engine, connector_name (self), emitter, event);
+      return;
+    }
+
+  weak = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (weak, self);
+  if (action == PLUG_ACTION_ONCE)
+    ok = plug_engine_once (engine, connector_name (self), emitter, event,
+                           forward_event, weak, forwarder_free, &error);
+  else
+    ok = plug_engine_on (engine, connector_name (self), emitter, event,
+                         forward_event, weak, forwarder_free, &error);
+  if (!ok)
+    g_warning ("Plugin %s cannot listen to %s of %s: %s",
+               connector_name (self), event, emitter, error->message);
+}
+
+static void
+handle_emit (PlugConnector *self,
+             PlugEngine    *engine,
+             PlugMessage   *message)
+{
+  const char *event = plug_message_get_key (message);
+  JsonArray *args = plug_message_get_args (message);
+  g_autoptr(GError) error = NULL;
+
+  /* Remix emits only when there is a payload. */
+  if (plug_message_get_payload (message) == NULL)
+    return;
+
+  if (event == NULL || args == NULL)
+    {
+      g_warning ("Plugin %s emitted an event without %s", connector_name (self),
+                 event == NULL ? "\"key\"" : "an array \"payload\"");
+      return;
+    }
+
+  if (!plug_engine_emit (engine, connector_name (self), event, args, &error))
+    g_warning ("Plugin %s cannot emit %s: %s", connector_name (self), event, error->message);
+}
+
+static void
+handle_cancel (PlugConnector *self,
+               PlugEngine    *engine,
+               PlugMessage   *message)
+{
+  const char *target = plug_message_get_name (message);
+  g_autoptr(GError) error = NULL;
+
+  if (target == NULL)
+    {
+      g_warning ("Plugin %s sent \"cancel\" without \"name\"", connector_name (self));
+      return;
+    }
+
+  if (!plug_engine_cancel (engine, connector_name (self), target,
+                           plug_message_get_key (message), &error))
+    g_debug ("Plugin %s: cancel of %s failed: %s",
+             connector_name (self), target, error->message);
+}
+
+static void
+handle_unknown_action (PlugConnector *self,
+                       PlugMessage   *message)
+{
+  const char *action = plug_message_get_action_name (message);
+  g_autofree char *text = g_strdup_printf ("Unknown action \"%s\"", action != NULL ? action : "");
+
+  g_warning ("Plugin %s sent a message with unknown action \"%s\"",
+             connector_name (self), action != NULL ? action : "");
+  reply_error (self, message, text);
+}
+
+void
+plug_connector_receive (PlugConnector *self,
+                        PlugMessage   *message)
+{
+  g_autoptr(PlugConnector) guard = NULL;
+  PlugAction action;
+  PlugEngine *engine;
+
+  g_return_if_fail (PLUG_IS_CONNECTOR (self));
+  g_return_if_fail (message != NULL);
+
+  /* A handler may drop the engine's last reference to us. */
+  guard = g_object_ref (self);
+  action = plug_message_get_action (message);
+
+  /* A bounce is not a message (PROTOCOL.md §1). */
+  if (action != PLUG_ACTION_RESPONSE && plug_message_get_error (message) != NULL)
+    {
+      g_message ("Plugin %s bounced a \"%s\" message: %s", connector_name (self),
+                 plug_message_get_action_name (message) != NULL ? plug_message_get_action_name (message) : "",
+                 plug_message_get_error (message));
+      return;
+    }
+
+  if (action == PLUG_ACTION_RESPONSE)
+    {
+      handle_response (self, message);
+      return;
+    }
+
+  engine = plug_plugin_get_engine (PLUG_PLUGIN (self));
+  if (engine == NULL && action != PLUG_ACTION_UNKNOWN && action != PLUG_ACTION_NONE)
+    {
+      g_warning ("Plugin %s is not registered: message dropped", connector_name (self));
+      reply_error (self, message, "Plugin is not registered in an engine");
+      return;
+    }
+
+  switch (action)
+    {
+    case PLUG_ACTION_REQUEST:
+      handle_request (self, engine, message);
+      break;
+    case PLUG_ACTION_ON:
+    case PLUG_ACTION_ONCE:
+    case PLUG_ACTION_OFF:
+      handle_subscription (self, engine, message, action);
+      break;
+    case PLUG_ACTION_EMIT:
+    case PLUG_ACTION_NOTIFICATION:
+      handle_emit (self, engine, message);
+      break;
+    case PLUG_ACTION_CANCEL:
+      handle_cancel (self, engine, message);
+      break;
+    case PLUG_ACTION_RESPONSE:
+    case PLUG_ACTION_UNKNOWN:
+    case PLUG_ACTION_NONE:
+    default:
+      handle_unknown_action (self, message);
+      break;
+    }
+}
+
+void
+plug_connector_receive_text (PlugConnector *self,
+                             const char    *data,
+                             gsize          length)
+{
+  g_autoptr(PlugMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (PLUG_IS_CONNECTOR (self));
+  g_return_if_fail (data != NULL || length == 0);
+
+  message = plug_message_parse (data, length, &error);
+  if (message == NULL)
+    {
+      g_warning ("%s: dropped invalid message: %s", connector_name (self), error->message);
+      return;
+    }
+  plug_connector_receive (self, message);
+}
+
+static void
+plug_connector_finalize (GObject *object)
+{
+  PlugConnector *self = PLUG_CONNECTOR (object);
+  PlugConnectorPrivate *priv = GET_PRIV (self);
+
+  g_assert (priv->activation == NULL);
+  g_clear_pointer (&priv->pending_by_call, g_hash_table_unref);
+  g_clear_pointer (&priv->pending_by_id, g_hash_table_unref);
+  g_clear_pointer (&priv->abandoned_ids, g_hash_table_unref);
+  g_clear_object (&priv->connect_cancellable);
+  g_clear_error (&priv->handshake_send_error);
+
+  G_OBJECT_CLASS (plug_connector_parent_class)->finalize (object);
+}
+
+static void
+plug_connector_class_init (PlugConnectorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  PlugPluginClass *plugin_class = PLUG_PLUGIN_CLASS (klass);
+
+  object_class->finalize = plug_connector_finalize;
+
+  plugin_class->activate = plug_connector_activate;
+  plugin_class->activate_finish = plug_connector_activate_finish;
+  plugin_class->deactivate = plug_connector_deactivate;
+  plugin_class->deactivate_finish = plug_connector_deactivate_finish;
+  plugin_class->call_method = plug_connector_call_method;
+  plugin_class->cancel_call = plug_connector_cancel_call;
+}
+
+static void
+plug_connector_init (PlugConnector *self)
+{
+  PlugConnectorPrivate *priv = GET_PRIV (self);
+
+  priv->pending_by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, pending_call_free);
+  priv->pending_by_call = g_hash_table_new (g_direct_hash, g_direct_equal);
+  priv->abandoned_ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  priv->handshake_id = G_MININT64;
+  g_signal_connect (self, "lost", G_CALLBACK (on_lost), NULL);
+}
+
+guint
+plug_connector_get_n_pending (PlugConnector *self)
+{
+  g_return_val_if_fail (PLUG_IS_CONNECTOR (self), 0);
+
+  return g_hash_table_size (GET_PRIV (self)->pending_by_id);
+}

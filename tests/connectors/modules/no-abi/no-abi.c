@@ -1,0 +1,13 @@
+/* no-abi.c: a module without plug_connector_abi_version
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <gmodule.h>
+
+G_MODULE_EXPORT void plug_connector_module_register (void);
+
+G_MODULE_EXPORT void
+plug_connector_module_register (void)
+{
+  g_error ("must not be called");
+}
