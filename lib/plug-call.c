@@ -1,2 +1,434 @@
-/* placeholder: being written */
+/* plug-call.c: one method call, from the caller to the method's answer
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
 #include "config.h"
+
+#include "plug-call-private.h"
+#include "plug-error.h"
+
+struct _PlugCall
+{
+  GObject parent_instance;
+
+  char *caller;
+  char *path;
+  char *target;
+  char *method;
+  JsonArray *args;
+  GCancellable *cancellable;
+
+  gboolean finished;
+  /* Ended by plug_call_end(): a later answer is expected and dropped. */
+  gboolean ended_from_outside;
+  JsonNode *result;
+  GError *error;
+
+  PlugCallDoneFunc done_func;
+  gpointer done_data;
+};
+
+G_DEFINE_FINAL_TYPE (PlugCall, plug_call, G_TYPE_OBJECT)
+
+static void
+plug_call_finalize (GObject *object)
+{
+  PlugCall *self = PLUG_CALL (object);
+
+  g_free (self->caller);
+  g_free (self->path);
+  g_free (self->target);
+  g_free (self->method);
+  g_clear_pointer (&self->args, json_array_unref);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->result, json_node_unref);
+  g_clear_error (&self->error);
+
+  G_OBJECT_CLASS (plug_call_parent_class)->finalize (object);
+}
+
+static void
+plug_call_class_init (PlugCallClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = plug_call_finalize;
+}
+
+static void
+plug_call_init (PlugCall *self)
+{
+  self->cancellable = g_cancellable_new ();
+}
+
+/**
+ * plug_call_new:
+ * @caller: the calling plugin's name
+ * @path: the target, or a service path such as `cmd.git`
+ * @method: the method's name
+ * @args: (nullable): the arguments (a new reference is taken)
+ *
+ * Returns: (transfer full): a new call, not finished
+ */
+PlugCall *
+plug_call_new (const char *caller,
+               const char *path,
+               const char *method,
+               JsonArray  *args)
+{
+  PlugCall *self;
+  const char *dot;
+
+  g_return_val_if_fail (caller != NULL, NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (method != NULL, NULL);
+
+  self = g_object_new (PLUG_TYPE_CALL, NULL);
+  self->caller = g_strdup (caller);
+  self->path = g_strdup (path);
+  self->method = g_strdup (method);
+  self->args = args != NULL ? json_array_ref (args) : json_array_new ();
+
+  dot = strchr (path, '.');
+  self->target = dot != NULL ? g_strndup (path, dot - path) : g_strdup (path);
+
+  return self;
+}
+
+const char *
+plug_call_get_caller (PlugCall *self)
+{
+  g_return_val_if_fail (PLUG_IS_CALL (self), NULL);
+  return self->caller;
+}
+
+const char *
+plug_call_get_path (PlugCall *self)
+{
+  g_return_val_if_fail (PLUG_IS_CALL (self), NULL);
+  return self->path;
+}
+
+const char *
+plug_call_get_target (PlugCall *self)
+{
+  g_return_val_if_fail (PLUG_IS_CALL (self), NULL);
+  return self->target;
+}
+
+const char *
+plug_call_get_method (PlugCall *self)
+{
+  g_return_val_if_fail (PLUG_IS_CALL (self), NULL);
+  return self->method;
+}
+
+JsonArray *
+plug_call_get_args (PlugCall *self)
+{
+  g_return_val_if_fail (PLUG_IS_CALL (self), NULL);
+  return self->args;
+}
+
+GCancellable *
+plug_call_get_cancellable (PlugCall *self)
+{
+  g_return_val_if_fail (PLUG_IS_CALL (self), NULL);
+  return self->cancellable;
+}
+
+gboolean
+plug_call_is_finished (PlugCall *self)
+{
+  g_return_val_if_fail (PLUG_IS_CALL (self), FALSE);
+  return self->finished;
+}
+
+void
+plug_call_set_done_func (PlugCall         *self,
+                         PlugCallDoneFunc  func,
+                         gpointer          user_data)
+{
+  g_return_if_fail (PLUG_IS_CALL (self));
+
+  self->done_func = func;
+  self->done_data = user_data;
+}
+
+static void
+run_done_func (PlugCall *self)
+{
+  PlugCallDoneFunc func = self->done_func;
+  gpointer data = self->done_data;
+
+  self->done_func = NULL;
+  self->done_data = NULL;
+
+  /* The done func commonly drops the last other reference. */
+  g_object_ref (self);
+  if (func != NULL)
+    func (self, data);
+  g_object_unref (self);
+}
+
+/* TRUE when the implementation may answer now. */
+static gboolean
+begin_answer (PlugCall *self)
+{
+  if (!self->finished)
+    return TRUE;
+
+  if (!self->ended_from_outside)
+    g_warning ("Method %s of %s answered call from %s twice; "
+               "the second answer is dropped",
+               self->method, self->target, self->caller);
+  return FALSE;
+}
+
+void
+plug_call_return_value (PlugCall *self,
+                        JsonNode *result)
+{
+  g_return_if_fail (PLUG_IS_CALL (self));
+
+  if (!begin_answer (self))
+    return;
+
+  self->finished = TRUE;
+  if (result != NULL)
+    self->result = json_node_ref (result);
+  else
+    self->result = json_node_init_null (json_node_alloc ());
+
+  run_done_func (self);
+}
+
+void
+plug_call_return_error (PlugCall     *self,
+                        const GError *error)
+{
+  g_return_if_fail (PLUG_IS_CALL (self));
+  g_return_if_fail (error != NULL);
+
+  if (!begin_answer (self))
+    return;
+
+  self->finished = TRUE;
+  self->error = g_error_copy (error);
+
+  run_done_func (self);
+}
+
+void
+plug_call_return_error_literal (PlugCall   *self,
+                                gint        code,
+                                const char *message)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (PLUG_IS_CALL (self));
+  g_return_if_fail (message != NULL);
+
+  error = g_error_new_literal (PLUG_ERROR, code, message);
+  plug_call_return_error (self, error);
+}
+
+void
+plug_call_return_error_printf (PlugCall   *self,
+                               gint        code,
+                               const char *format,
+                               ...)
+{
+  g_autoptr(GError) error = NULL;
+  va_list args;
+
+  g_return_if_fail (PLUG_IS_CALL (self));
+  g_return_if_fail (format != NULL);
+
+  va_start (args, format);
+  error = g_error_new_valist (PLUG_ERROR, code, format, args);
+  va_end (args);
+
+  plug_call_return_error (self, error);
+}
+
+gboolean
+plug_call_end (PlugCall     *self,
+               const GError *error)
+{
+  g_return_val_if_fail (PLUG_IS_CALL (self), FALSE);
+  g_return_val_if_fail (error != NULL, FALSE);
+
+  if (self->finished)
+    return FALSE;
+
+  self->finished = TRUE;
+  self->ended_from_outside = TRUE;
+  self->error = g_error_copy (error);
+
+  g_object_ref (self);
+  g_cancellable_cancel (self->cancellable);
+  run_done_func (self);
+  g_object_unref (self);
+
+  return TRUE;
+}
+
+JsonNode *
+plug_call_get_result (PlugCall  *self,
+                      GError   **error)
+{
+  g_return_val_if_fail (PLUG_IS_CALL (self), NULL);
+  g_return_val_if_fail (self->finished, NULL);
+
+  if (self->error != NULL)
+    {
+      if (error != NULL)
+        *error = g_error_copy (self->error);
+      return NULL;
+    }
+
+  return self->result;
+}
+
+/* Argument helpers */
+
+static const char *
+describe_node (JsonNode *node)
+{
+  if (node == NULL)
+    return "nothing";
+
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_OBJECT:
+      return "an object";
+    case JSON_NODE_ARRAY:
+      return "an array";
+    case JSON_NODE_NULL:
+      return "null";
+    case JSON_NODE_VALUE:
+    default:
+      break;
+    }
+
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_STRING:
+      return "a string";
+    case G_TYPE_BOOLEAN:
+      return "a boolean";
+    case G_TYPE_INT64:
+    case G_TYPE_DOUBLE:
+      return "a number";
+    default:
+      return "a value of unknown type";
+    }
+}
+
+static JsonNode *
+get_arg_node (PlugCall *self,
+              guint     index)
+{
+  if (index >= json_array_get_length (self->args))
+    return NULL;
+  return json_array_get_element (self->args, index);
+}
+
+static gboolean
+is_value_of_type (JsonNode *node,
+                  GType     type)
+{
+  return node != NULL &&
+         JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == type;
+}
+
+/* Answers the call with the argument error; always returns FALSE. */
+static gboolean
+fail_argument (PlugCall   *self,
+               guint       index,
+               const char *expected,
+               JsonNode   *given)
+{
+  if (given == NULL)
+    plug_call_return_error_printf (self, PLUG_ERROR_INVALID_ARGUMENT,
+                                   "Argument %u of method \"%s\" must be %s, "
+                                   "but it is missing",
+                                   index + 1, self->method, expected);
+  else
+    plug_call_return_error_printf (self, PLUG_ERROR_INVALID_ARGUMENT,
+                                   "Argument %u of method \"%s\" must be %s, "
+                                   "got %s",
+                                   index + 1, self->method, expected,
+                                   describe_node (given));
+  return FALSE;
+}
+
+gboolean
+plug_call_get_arg_string (PlugCall    *self,
+                          guint        index,
+                          const char **out)
+{
+  JsonNode *node;
+
+  g_return_val_if_fail (PLUG_IS_CALL (self), FALSE);
+
+  node = get_arg_node (self, index);
+  if (!is_value_of_type (node, G_TYPE_STRING))
+    return fail_argument (self, index, "a string", node);
+
+  if (out != NULL)
+    *out = json_node_get_string (node);
+  return TRUE;
+}
+
+gboolean
+plug_call_get_arg_int (PlugCall *self,
+                       guint     index,
+                       gint64   *out)
+{
+  JsonNode *node;
+  gint64 value;
+
+  g_return_val_if_fail (PLUG_IS_CALL (self), FALSE);
+
+  node = get_arg_node (self, index);
+  if (is_value_of_type (node, G_TYPE_INT64))
+    {
+      value = json_node_get_int (node);
+    }
+  else if (is_value_of_type (node, G_TYPE_DOUBLE) &&
+           json_node_get_double (node) == (double) (gint64) json_node_get_double (node))
+    {
+      /* 2.0 is an integer written by a JSON writer that knows only doubles. */
+      value = (gint64) json_node_get_double (node);
+    }
+  else
+    {
+      return fail_argument (self, index, "an integer", node);
+    }
+
+  if (out != NULL)
+    *out = value;
+  return TRUE;
+}
+
+gboolean
+plug_call_get_arg_double (PlugCall *self,
+                          guint     index,
+                          double   *out)
+{
+  JsonNode *node;
+
+  g_return_val_if_fail (PLUG_IS_CALL (self), FALSE);
+
+  node = get_arg_node (self, index);
+  if (!is_value_of_type (node, G_TYPE_INT64) &&
+      !is_value_of_type (node, G_TYPE_DOUBLE))
+    return fail_argument (self, index, "a number", node);
+
+  if (out != NULL)
+    *out = json_node_get_double (node);
+  return TRUE;
+}

@@ -1,2 +1,1142 @@
-/* placeholder: being written */
+/* plug-engine.c: registry, activation, call routing and events
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
 #include "config.h"
+
+#include "plug-engine-private.h"
+#include "plug-call-private.h"
+#include "plug-connector-module.h"
+#include "plug-error.h"
+#include "plug-events-private.h"
+#include "plug-manager-private.h"
+#include "plug-plugin-private.h"
+#include "plug-queue-private.h"
+
+/* One registered plugin. Reference counted (g_rc_box): activations,
+ * deactivations and calls in flight keep it alive after a removal. */
+typedef struct
+{
+  PlugEngine *engine;
+  PlugPlugin *plugin;
+  PlugQueue *queue;
+  gulong lost_handler;
+
+  GPtrArray *activate_waiters;    /* GTask */
+  GPtrArray *deactivate_waiters;  /* GTask */
+  /* Bumped whenever an activation in progress is abandoned. */
+  guint activation_serial;
+  GCancellable *activation_cancellable;
+  /* A call arrived while deactivating: activate again afterwards. */
+  gboolean activate_after_deactivation;
+  /* The deactivation in progress follows an activation that completed. */
+  gboolean deactivating_was_active;
+  gboolean removing;
+} Entry;
+
+struct _PlugEngine
+{
+  GObject parent_instance;
+
+  GHashTable *entries;  /* name → Entry */
+  PlugEvents *events;
+  PlugManager *manager;
+};
+
+G_DEFINE_FINAL_TYPE (PlugEngine, plug_engine, G_TYPE_OBJECT)
+
+static void start_activation (Entry *entry);
+
+static void
+entry_clear (gpointer data)
+{
+  Entry *entry = data;
+
+  g_clear_pointer (&entry->queue, plug_queue_free);
+  g_clear_pointer (&entry->activate_waiters, g_ptr_array_unref);
+  g_clear_pointer (&entry->deactivate_waiters, g_ptr_array_unref);
+  g_clear_object (&entry->activation_cancellable);
+  g_clear_object (&entry->plugin);
+}
+
+static Entry *
+entry_ref (Entry *entry)
+{
+  return g_rc_box_acquire (entry);
+}
+
+static void
+entry_unref (gpointer entry)
+{
+  g_rc_box_release_full (entry, entry_clear);
+}
+
+static const char *
+entry_name (Entry *entry)
+{
+  return plug_plugin_get_name (entry->plugin);
+}
+
+static PlugPluginState
+entry_state (Entry *entry)
+{
+  return plug_plugin_get_state (entry->plugin);
+}
+
+static Entry *
+lookup_entry (PlugEngine *self,
+              const char *name)
+{
+  Entry *entry;
+
+  if (name == NULL)
+    return NULL;
+  entry = g_hash_table_lookup (self->entries, name);
+  return entry != NULL && !entry->removing ? entry : NULL;
+}
+
+/* A plugin may call, listen and emit from the start of its activation
+ * (Remix lets activate() use the API): its first calls can arrive in
+ * the same read as its handshake answer. */
+static gboolean
+can_act (PlugEngine *self,
+         const char *name)
+{
+  Entry *entry = lookup_entry (self, name);
+
+  return entry != NULL &&
+         (entry_state (entry) == PLUG_PLUGIN_STATE_ACTIVE ||
+          entry_state (entry) == PLUG_PLUGIN_STATE_ACTIVATING);
+}
+
+/* Completes the waiters present now; the array may gain new ones. */
+static void
+complete_waiters (GPtrArray    *waiters,
+                  const GError *error)
+{
+  g_autofree gpointer *tasks = NULL;
+  gsize n_tasks;
+
+  tasks = g_ptr_array_steal (waiters, &n_tasks);
+  for (gsize i = 0; i < n_tasks; i++)
+    {
+      g_autoptr(GTask) task = tasks[i];
+
+      if (error != NULL)
+        g_task_return_error (task, g_error_copy (error));
+      else
+        g_task_return_boolean (task, TRUE);
+    }
+}
+
+/* Activation and deactivation */
+
+typedef struct
+{
+  Entry *entry;
+  guint serial;
+} Activation;
+
+static void
+on_plugin_activated (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Activation *activation = user_data;
+  Entry *entry = activation->entry;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  ok = PLUG_PLUGIN_GET_CLASS (entry->plugin)->activate_finish (entry->plugin, result, &error);
+
+  /* Abandoned (deactivated, lost or removed meanwhile): nothing to do. */
+  if (activation->serial != entry->activation_serial ||
+      entry_state (entry) != PLUG_PLUGIN_STATE_ACTIVATING)
+    goto out;
+
+  g_clear_object (&entry->activation_cancellable);
+
+  if (ok)
+    {
+      plug_plugin_set_state (entry->plugin, PLUG_PLUGIN_STATE_ACTIVE);
+      plug_manager_plugin_activated (entry->engine->manager, entry->plugin);
+      complete_waiters (entry->activate_waiters, NULL);
+      plug_queue_pump (entry->queue);
+    }
+  else
+    {
+      plug_plugin_set_state (entry->plugin, PLUG_PLUGIN_STATE_INACTIVE);
+      complete_waiters (entry->activate_waiters, error);
+      plug_queue_fail_all (entry->queue, error);
+    }
+
+out:
+  entry_unref (entry);
+  g_free (activation);
+}
+
+static void
+start_activation (Entry *entry)
+{
+  Activation *activation;
+
+  plug_plugin_set_state (entry->plugin, PLUG_PLUGIN_STATE_ACTIVATING);
+  entry->activate_after_deactivation = FALSE;
+
+  activation = g_new0 (Activation, 1);
+  activation->entry = entry_ref (entry);
+  activation->serial = ++entry->activation_serial;
+  g_clear_object (&entry->activation_cancellable);
+  entry->activation_cancellable = g_cancellable_new ();
+
+  PLUG_PLUGIN_GET_CLASS (entry->plugin)->activate (entry->plugin,
+                                                   entry->activation_cancellable,
+                                                   on_plugin_activated,
+                                                   activation);
+}
+
+/* Starts an activation, or joins the one in progress. */
+static void
+request_activation (Entry *entry,
+                    GTask *waiter)
+{
+  PlugPluginState state = entry_state (entry);
+
+  if (state == PLUG_PLUGIN_STATE_ACTIVE)
+    {
+      if (waiter != NULL)
+        g_task_return_boolean (waiter, TRUE);
+      return;
+    }
+
+  /* Added first: an implementation may finish the activation at once. */
+  if (waiter != NULL)
+    g_ptr_array_add (entry->activate_waiters, g_object_ref (waiter));
+
+  if (state == PLUG_PLUGIN_STATE_DEACTIVATING)
+    entry->activate_after_deactivation = TRUE;
+  else if (state == PLUG_PLUGIN_STATE_INACTIVE)
+    start_activation (entry);
+}
+
+static void
+on_plugin_deactivated (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  Entry *entry = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!PLUG_PLUGIN_GET_CLASS (entry->plugin)->deactivate_finish (entry->plugin, result, &error))
+    g_warning ("Plugin %s did not deactivate cleanly: %s",
+               entry_name (entry), error->message);
+
+  plug_plugin_set_state (entry->plugin, PLUG_PLUGIN_STATE_INACTIVE);
+  if (entry->deactivating_was_active)
+    plug_manager_plugin_deactivated (entry->engine->manager, entry->plugin);
+  complete_waiters (entry->deactivate_waiters, NULL);
+
+  if (!entry->removing &&
+      (entry->activate_after_deactivation || entry->activate_waiters->len > 0))
+    start_activation (entry);
+
+  entry_unref (entry);
+}
+
+/* PROTOCOL.md §6: pending calls fail at once, the plugin's subscriptions
+ * and the memory of its events go, then the plugin stops. @cause: why it
+ * was lost, or NULL for a deliberate deactivation. */
+static void
+start_deactivation (Entry        *entry,
+                    const GError *cause)
+{
+  PlugEngine *self = entry->engine;
+  gboolean was_active = entry_state (entry) == PLUG_PLUGIN_STATE_ACTIVE;
+
+  plug_plugin_set_state (entry->plugin, PLUG_PLUGIN_STATE_DEACTIVATING);
+  entry->deactivating_was_active = was_active;
+  entry->activate_after_deactivation = FALSE;
+
+  if (!was_active)
+    {
+      g_autoptr(GError) abandoned = NULL;
+
+      entry->activation_serial++;
+      g_cancellable_cancel (entry->activation_cancellable);
+      g_clear_object (&entry->activation_cancellable);
+      if (cause == NULL)
+        abandoned = g_error_new (PLUG_ERROR, PLUG_ERROR_NOT_ACTIVATED,
+                                 "Plugin %s was deactivated before its activation finished",
+                                 entry_name (entry));
+      complete_waiters (entry->activate_waiters, cause != NULL ? cause : abandoned);
+    }
+
+  plug_queue_fail_all (entry->queue, cause);
+  plug_events_drop_listener (self->events, entry_name (entry));
+  plug_events_drop_memory (self->events, entry_name (entry));
+
+  PLUG_PLUGIN_GET_CLASS (entry->plugin)->deactivate (entry->plugin,
+                                                     on_plugin_deactivated,
+                                                     entry_ref (entry));
+}
+
+static void
+request_deactivation (Entry *entry,
+                      GTask *waiter)
+{
+  PlugPluginState state = entry_state (entry);
+
+  if (state == PLUG_PLUGIN_STATE_INACTIVE)
+    {
+      entry->activate_after_deactivation = FALSE;
+      if (waiter != NULL)
+        g_task_return_boolean (waiter, TRUE);
+      return;
+    }
+
+  if (waiter != NULL)
+    g_ptr_array_add (entry->deactivate_waiters, g_object_ref (waiter));
+
+  if (state != PLUG_PLUGIN_STATE_DEACTIVATING)
+    start_deactivation (entry, NULL);
+}
+
+static void
+on_plugin_lost (PlugPlugin   *plugin,
+                const GError *cause,
+                gpointer      user_data)
+{
+  Entry *entry = user_data;
+
+  switch (entry_state (entry))
+    {
+    case PLUG_PLUGIN_STATE_ACTIVE:
+    case PLUG_PLUGIN_STATE_ACTIVATING:
+      g_debug ("Plugin %s lost: %s", entry_name (entry), cause->message);
+      start_deactivation (entry, cause);
+      break;
+
+    case PLUG_PLUGIN_STATE_DEACTIVATING:
+      plug_queue_fail_all (entry->queue, cause);
+      break;
+
+    case PLUG_PLUGIN_STATE_INACTIVE:
+    default:
+      break;
+    }
+}
+
+/* Calls */
+
+static char *
+format_exposed (PlugProfile *profile)
+{
+  const char * const *methods = plug_profile_get_methods (profile);
+  GString *list = g_string_new (NULL);
+
+  for (guint i = 0; methods != NULL && methods[i] != NULL; i++)
+    {
+      if (g_str_equal (methods[i], "canDeactivate"))
+        continue;
+      g_string_append_printf (list, "\"%s\",", methods[i]);
+    }
+  g_string_append (list, "\"canDeactivate\"");
+
+  return g_string_free (list, FALSE);
+}
+
+static gboolean
+is_exposed (PlugProfile *profile,
+            const char  *method)
+{
+  return g_str_equal (method, "canDeactivate") ||
+         plug_profile_has_method (profile, method);
+}
+
+/* Exposure against the current profile (a handshake may have replaced
+ * the methods), then the policy. */
+static GError *
+check_call (PlugCall *call,
+            gpointer  user_data)
+{
+  Entry *entry = user_data;
+  PlugProfile *profile = plug_plugin_get_profile (entry->plugin);
+  const char *caller = plug_call_get_caller (call);
+  const char *method = plug_call_get_method (call);
+  const char *target = entry_name (entry);
+
+  if (!is_exposed (profile, method))
+    {
+      g_autofree char *list = format_exposed (profile);
+
+      return g_error_new (PLUG_ERROR, PLUG_ERROR_NOT_EXPOSED,
+                          "Cannot call method \"%s\" of \"%s\" from \"%s\", because \"%s\" "
+                          "is not exposed. Here is the list of exposed methods: %s",
+                          method, target, caller, method, list);
+    }
+
+  if (!g_str_equal (caller, PLUG_MANAGER_NAME) &&
+      !plug_manager_is_allowed (entry->engine->manager, PLUG_PERMISSION_CALL,
+                                caller, target, method))
+    return g_error_new (PLUG_ERROR, PLUG_ERROR_PERMISSION_DENIED,
+                        "Plugin %s has no right to call method %s of plugin %s",
+                        caller, method, target);
+
+  return NULL;
+}
+
+typedef struct
+{
+  PlugEngine *engine;
+  GTask *task;
+  PlugCall *call;
+  Entry *target;
+  GSource *cancel_source;
+  gboolean queued;
+} Request;
+
+static void
+request_free (Request *request)
+{
+  if (request->cancel_source != NULL)
+    {
+      g_source_destroy (request->cancel_source);
+      g_source_unref (request->cancel_source);
+    }
+  g_clear_object (&request->task);
+  g_clear_object (&request->call);
+  g_clear_pointer (&request->target, entry_unref);
+  g_clear_object (&request->engine);
+  g_free (request);
+}
+
+static void
+on_call_done (PlugCall *call,
+              gpointer  user_data)
+{
+  Request *request = user_data;
+  g_autoptr(GError) error = NULL;
+  JsonNode *result;
+
+  result = plug_call_get_result (call, &error);
+  if (error != NULL)
+    g_task_return_error (request->task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (request->task, json_node_ref (result),
+                           (GDestroyNotify) json_node_unref);
+
+  if (request->queued)
+    plug_queue_call_done (request->target->queue, call);
+
+  request_free (request);
+}
+
+static gboolean
+on_call_cancelled (GCancellable *cancellable,
+                   gpointer      user_data)
+{
+  Request *request = user_data;
+  g_autoptr(GError) error = NULL;
+
+  error = g_error_new (PLUG_ERROR, PLUG_ERROR_CANCELLED,
+                       "[CANCEL] Canceled call %s from %s",
+                       plug_call_get_method (request->call),
+                       plug_call_get_caller (request->call));
+
+  if (request->queued)
+    plug_queue_cancel (request->target->queue, request->call, error);
+  else
+    plug_call_end (request->call, error);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+enqueue (Request  *request,
+         gboolean  checked)
+{
+  request->queued = TRUE;
+  plug_queue_push (request->target->queue, request->call, checked);
+}
+
+static void
+route_call (PlugEngine *self,
+            Request    *request)
+{
+  PlugCall *call = request->call;
+  Entry *target = request->target;
+  const char *caller = plug_call_get_caller (call);
+  g_autoptr(GError) error = NULL;
+
+  switch (entry_state (target))
+    {
+    case PLUG_PLUGIN_STATE_ACTIVE:
+      if ((error = check_call (call, target)) != NULL)
+        plug_call_end (call, error);
+      else
+        enqueue (request, TRUE);
+      break;
+
+    case PLUG_PLUGIN_STATE_ACTIVATING:
+      enqueue (request, FALSE);
+      break;
+
+    case PLUG_PLUGIN_STATE_INACTIVE:
+    case PLUG_PLUGIN_STATE_DEACTIVATING:
+    default:
+      if (!plug_manager_is_allowed (self->manager, PLUG_PERMISSION_ACTIVATE,
+                                    caller, entry_name (target), NULL))
+        {
+          error = g_error_new (PLUG_ERROR, PLUG_ERROR_NOT_ACTIVATED,
+                               "%s cannot call %s of %s, because %s is not activated yet",
+                               caller, plug_call_get_method (call),
+                               entry_name (target), entry_name (target));
+          plug_call_end (call, error);
+          break;
+        }
+      enqueue (request, FALSE);
+      request_activation (target, NULL);
+      break;
+    }
+}
+
+void
+plug_engine_call (PlugEngine          *self,
+                  const char          *caller,
+                  const char          *path,
+                  const char          *method,
+                  JsonArray           *args,
+                  GCancellable        *cancellable,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(PlugCall) call = NULL;
+  const char *target_name;
+  Request *request;
+  Entry *target;
+
+  g_return_if_fail (PLUG_IS_ENGINE (self));
+  g_return_if_fail (caller != NULL && path != NULL && method != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, plug_engine_call);
+  /* A cancelled call fails with the [CANCEL] text, not GIO's. */
+  g_task_set_check_cancellable (task, FALSE);
+
+  call = plug_call_new (caller, path, method, args);
+  target_name = plug_call_get_target (call);
+
+  target = lookup_entry (self, target_name);
+  if (target == NULL)
+    {
+      g_task_return_new_error (task, PLUG_ERROR, PLUG_ERROR_NOT_REGISTERED,
+                               "Cannot call %s from %s, because %s is not registered",
+                               target_name, caller, target_name);
+      return;
+    }
+
+  if (!can_act (self, caller))
+    {
+      g_task_return_new_error (task, PLUG_ERROR, PLUG_ERROR_NOT_ACTIVATED,
+                               "Plugin \"%s\" is currently deactivated. It cannot call "
+                               "method %s of plugin %s. Activate \"%s\" first.",
+                               caller, method, target_name, caller);
+      return;
+    }
+
+  request = g_new0 (Request, 1);
+  request->engine = g_object_ref (self);
+  request->task = g_steal_pointer (&task);
+  request->call = g_object_ref (call);
+  request->target = entry_ref (target);
+  plug_call_set_done_func (call, on_call_done, request);
+
+  if (cancellable != NULL)
+    {
+      request->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (request->cancel_source,
+                             G_SOURCE_FUNC (on_call_cancelled), request, NULL);
+      g_source_set_static_name (request->cancel_source, "[plugctl] call cancelled");
+      g_source_attach (request->cancel_source, g_task_get_context (request->task));
+    }
+
+  route_call (self, request);
+}
+
+/**
+ * plug_engine_call_finish:
+ *
+ * Returns: (transfer full): the result (a JSON null for none), or NULL
+ */
+JsonNode *
+plug_engine_call_finish (PlugEngine    *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (PLUG_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+plug_engine_cancel (PlugEngine  *self,
+                    const char  *caller,
+                    const char  *target,
+                    const char  *method,
+                    GError     **error)
+{
+  g_autoptr(GPtrArray) calls = NULL;
+  gboolean all_methods = method == NULL || method[0] == '\0';
+  const char *shown = method != NULL ? method : "";
+  PlugPluginState state;
+  Entry *entry;
+
+  g_return_val_if_fail (PLUG_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (caller != NULL && target != NULL, FALSE);
+
+  entry = lookup_entry (self, target);
+  if (entry == NULL)
+    {
+      g_set_error (error, PLUG_ERROR, PLUG_ERROR_NOT_REGISTERED,
+                   "Cannot cancel %s on %s from %s, because %s is not registered",
+                   shown, target, caller, target);
+      return FALSE;
+    }
+
+  if (!can_act (self, caller))
+    {
+      g_set_error (error, PLUG_ERROR, PLUG_ERROR_NOT_ACTIVATED,
+                   "Plugin \"%s\" is currently deactivated. It cannot cancel "
+                   "method %s of plugin %s. Activate \"%s\" first.",
+                   caller, shown, target, caller);
+      return FALSE;
+    }
+
+  state = entry_state (entry);
+  if (state == PLUG_PLUGIN_STATE_INACTIVE || state == PLUG_PLUGIN_STATE_DEACTIVATING)
+    {
+      /* "calls on<target>": Remix's exact text, asserted by its tests. */
+      if (all_methods)
+        g_set_error (error, PLUG_ERROR, PLUG_ERROR_NOT_ACTIVATED,
+                     "%s cannot cancel calls on%s, because %s is not activated",
+                     caller, target, target);
+      else
+        g_set_error (error, PLUG_ERROR, PLUG_ERROR_NOT_ACTIVATED,
+                     "%s cannot cancel %s of %s, because %s is not activated",
+                     caller, method, target, target);
+      return FALSE;
+    }
+
+  /* While activating, the methods are not known yet. */
+  if (!all_methods && state == PLUG_PLUGIN_STATE_ACTIVE &&
+      !is_exposed (plug_plugin_get_profile (entry->plugin), method))
+    {
+      g_autofree char *list = format_exposed (plug_plugin_get_profile (entry->plugin));
+
+      g_set_error (error, PLUG_ERROR, PLUG_ERROR_NOT_EXPOSED,
+                   "Cannot cancel \"%s\" of \"%s\" from \"%s\", because \"%s\" is not "
+                   "exposed. Here is the list of exposed methods: %s",
+                   method, target, caller, method, list);
+      return FALSE;
+    }
+
+  calls = plug_queue_find_calls (entry->queue, caller, method);
+  plug_queue_hold (entry->queue);
+  for (guint i = 0; i < calls->len; i++)
+    {
+      PlugCall *call = g_ptr_array_index (calls, i);
+      g_autoptr(GError) cancelled = NULL;
+
+      cancelled = g_error_new (PLUG_ERROR, PLUG_ERROR_CANCELLED,
+                               "[CANCEL] Canceled call %s from %s",
+                               plug_call_get_method (call), caller);
+      plug_queue_cancel (entry->queue, call, cancelled);
+    }
+  plug_queue_release (entry->queue);
+
+  return TRUE;
+}
+
+/* Events */
+
+static gboolean
+subscribe (PlugEngine      *self,
+           const char      *listener,
+           const char      *emitter,
+           const char      *event,
+           gboolean         once,
+           PlugEventFunc    func,
+           gpointer         user_data,
+           GDestroyNotify   destroy,
+           GError         **error)
+{
+  if (!can_act (self, listener))
+    {
+      g_set_error (error, PLUG_ERROR, PLUG_ERROR_NOT_ACTIVATED,
+                   "Plugin \"%s\" is currently deactivated. It cannot listen on "
+                   "event %s of plugin %s. Activate \"%s\" first.",
+                   listener, event, emitter, listener);
+      if (destroy != NULL)
+        destroy (user_data);
+      return FALSE;
+    }
+
+  plug_events_subscribe (self->events, listener, emitter, event, once,
+                         func, user_data, destroy);
+  return TRUE;
+}
+
+/* On failure @destroy runs at once: the data is never used. */
+gboolean
+plug_engine_on (PlugEngine      *self,
+                const char      *listener,
+                const char      *emitter,
+                const char      *event,
+                PlugEventFunc    func,
+                gpointer         user_data,
+                GDestroyNotify   destroy,
+                GError         **error)
+{
+  g_return_val_if_fail (PLUG_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (listener != NULL && emitter != NULL && event != NULL, FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  return subscribe (self, listener, emitter, event, FALSE, func, user_data, destroy, error);
+}
+
+gboolean
+plug_engine_once (PlugEngine      *self,
+                  const char      *listener,
+                  const char      *emitter,
+                  const char      *event,
+                  PlugEventFunc    func,
+                  gpointer         user_data,
+                  GDestroyNotify   destroy,
+                  GError         **error)
+{
+  g_return_val_if_fail (PLUG_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (listener != NULL && emitter != NULL && event != NULL, FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  return subscribe (self, listener, emitter, event, TRUE, func, user_data, destroy, error);
+}
+
+void
+plug_engine_off (PlugEngine *self,
+                 const char *listener,
+                 const char *emitter,
+                 const char *event)
+{
+  g_return_if_fail (PLUG_IS_ENGINE (self));
+
+  plug_events_unsubscribe (self->events, listener, emitter, event);
+}
+
+gboolean
+plug_engine_emit (PlugEngine  *self,
+                  const char  *emitter,
+                  const char  *event,
+                  JsonArray   *args,
+                  GError     **error)
+{
+  g_return_val_if_fail (PLUG_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (emitter != NULL && event != NULL, FALSE);
+
+  if (!can_act (self, emitter))
+    {
+      g_set_error (error, PLUG_ERROR, PLUG_ERROR_NOT_ACTIVATED,
+                   "Plugin \"%s\" is currently deactivated. It cannot emit the "
+                   "event %s. Activate \"%s\" first.",
+                   emitter, event, emitter);
+      return FALSE;
+    }
+
+  plug_events_emit (self->events, emitter, event, args);
+  return TRUE;
+}
+
+/* Registry */
+
+static void
+plug_engine_dispose (GObject *object)
+{
+  PlugEngine *self = PLUG_ENGINE (object);
+  GHashTableIter iter;
+  Entry *entry;
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    {
+      entry->removing = TRUE;
+      g_clear_signal_handler (&entry->lost_handler, entry->plugin);
+      plug_plugin_set_engine (entry->plugin, NULL);
+    }
+  g_hash_table_remove_all (self->entries);
+  self->manager = NULL;
+
+  G_OBJECT_CLASS (plug_engine_parent_class)->dispose (object);
+}
+
+static void
+plug_engine_finalize (GObject *object)
+{
+  PlugEngine *self = PLUG_ENGINE (object);
+
+  g_clear_pointer (&self->entries, g_hash_table_unref);
+  g_clear_pointer (&self->events, plug_events_free);
+
+  G_OBJECT_CLASS (plug_engine_parent_class)->finalize (object);
+}
+
+static void
+plug_engine_class_init (PlugEngineClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = plug_engine_dispose;
+  object_class->finalize = plug_engine_finalize;
+}
+
+static void
+plug_engine_init (PlugEngine *self)
+{
+  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, entry_unref);
+  self->events = plug_events_new ();
+}
+
+static Entry *
+add_entry (PlugEngine *self,
+           PlugPlugin *plugin)
+{
+  Entry *entry = g_rc_box_new0 (Entry);
+
+  entry->engine = self;
+  entry->plugin = g_object_ref (plugin);
+  entry->queue = plug_queue_new (plugin, check_call, entry);
+  entry->activate_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  entry->deactivate_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  entry->lost_handler = g_signal_connect (plugin, "lost", G_CALLBACK (on_plugin_lost), entry);
+
+  g_hash_table_insert (self->entries, g_strdup (plug_plugin_get_name (plugin)), entry);
+  plug_plugin_set_engine (plugin, self);
+
+  return entry;
+}
+
+/**
+ * plug_engine_new:
+ *
+ * Returns: (transfer full): an engine whose manager is registered and active
+ */
+PlugEngine *
+plug_engine_new (void)
+{
+  PlugEngine *self = g_object_new (PLUG_TYPE_ENGINE, NULL);
+  g_autoptr(PlugManager) manager = plug_manager_new ();
+
+  self->manager = manager;
+  add_entry (self, PLUG_PLUGIN (manager));
+  plug_plugin_set_state (PLUG_PLUGIN (manager), PLUG_PLUGIN_STATE_ACTIVE);
+
+  return self;
+}
+
+/**
+ * plug_engine_get_manager:
+ *
+ * Returns: (transfer none): the manager
+ */
+PlugManager *
+plug_engine_get_manager (PlugEngine *self)
+{
+  g_return_val_if_fail (PLUG_IS_ENGINE (self), NULL);
+  return self->manager;
+}
+
+gboolean
+plug_engine_register (PlugEngine  *self,
+                      PlugPlugin  *plugin,
+                      GError     **error)
+{
+  const char *name;
+
+  g_return_val_if_fail (PLUG_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (PLUG_IS_PLUGIN (plugin), FALSE);
+
+  name = plug_plugin_get_name (plugin);
+  if (g_hash_table_contains (self->entries, name))
+    {
+      g_set_error (error, PLUG_ERROR, PLUG_ERROR_ALREADY_REGISTERED,
+                   "Plugin %s is already registered.", name);
+      return FALSE;
+    }
+  if (plug_plugin_get_engine (plugin) != NULL)
+    {
+      g_set_error (error, PLUG_ERROR, PLUG_ERROR_ALREADY_REGISTERED,
+                   "Plugin %s is already registered in another engine.", name);
+      return FALSE;
+    }
+
+  add_entry (self, plugin);
+  plug_manager_profile_added (self->manager, plugin);
+
+  return TRUE;
+}
+
+/**
+ * plug_engine_register_profile:
+ *
+ * Returns: (transfer none) (nullable): the new plugin, owned by the engine
+ */
+PlugPlugin *
+plug_engine_register_profile (PlugEngine   *self,
+                              PlugProfile  *profile,
+                              GError      **error)
+{
+  g_autoptr(PlugPlugin) plugin = NULL;
+
+  g_return_val_if_fail (PLUG_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (PLUG_IS_PROFILE (profile), NULL);
+
+  if (g_hash_table_contains (self->entries, plug_profile_get_name (profile)))
+    {
+      g_set_error (error, PLUG_ERROR, PLUG_ERROR_ALREADY_REGISTERED,
+                   "Plugin %s is already registered.", plug_profile_get_name (profile));
+      return NULL;
+    }
+
+  plugin = plug_connector_module_create_plugin (profile, error);
+  if (plugin == NULL)
+    return NULL;
+
+  if (!plug_engine_register (self, plugin, error))
+    return NULL;
+
+  return plug_engine_get_plugin (self, plug_profile_get_name (profile));
+}
+
+static void
+on_removed_deactivated (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PlugEngine *self = g_task_get_source_object (task);
+  Entry *entry = g_task_get_task_data (task);
+  const char *name = entry_name (entry);
+
+  /* Anything queued while it stopped has nowhere to go now. */
+  plug_queue_fail_all (entry->queue, NULL);
+  plug_events_drop_listener (self->events, name);
+  plug_events_drop_memory (self->events, name);
+  g_clear_signal_handler (&entry->lost_handler, entry->plugin);
+  plug_plugin_set_engine (entry->plugin, NULL);
+  g_hash_table_remove (self->entries, name);
+
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+plug_engine_remove (PlugEngine          *self,
+                    const char          *name,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) deactivation = NULL;
+  Entry *entry;
+
+  g_return_if_fail (PLUG_IS_ENGINE (self));
+  g_return_if_fail (name != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, plug_engine_remove);
+
+  entry = lookup_entry (self, name);
+  if (entry == NULL)
+    {
+      g_task_return_new_error (task, PLUG_ERROR, PLUG_ERROR_NOT_REGISTERED,
+                               "Cannot remove plugin %s because it's not registered", name);
+      return;
+    }
+  if (entry->plugin == PLUG_PLUGIN (self->manager))
+    {
+      g_task_return_new_error (task, PLUG_ERROR, PLUG_ERROR_PERMISSION_DENIED,
+                               "The manager cannot be removed");
+      return;
+    }
+
+  entry->removing = TRUE;
+  g_task_set_task_data (task, entry_ref (entry), entry_unref);
+  deactivation = g_task_new (self, NULL, on_removed_deactivated, g_steal_pointer (&task));
+  request_deactivation (entry, deactivation);
+}
+
+gboolean
+plug_engine_remove_finish (PlugEngine    *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (PLUG_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+plug_engine_is_registered (PlugEngine *self,
+                           const char *name)
+{
+  g_return_val_if_fail (PLUG_IS_ENGINE (self), FALSE);
+  return lookup_entry (self, name) != NULL;
+}
+
+PlugPlugin *
+plug_engine_get_plugin (PlugEngine *self,
+                        const char *name)
+{
+  Entry *entry;
+
+  g_return_val_if_fail (PLUG_IS_ENGINE (self), NULL);
+
+  entry = lookup_entry (self, name);
+  return entry != NULL ? entry->plugin : NULL;
+}
+
+static gint
+compare_plugin_names (gconstpointer a,
+                      gconstpointer b)
+{
+  PlugPlugin *plugin_a = *(PlugPlugin **) a;
+  PlugPlugin *plugin_b = *(PlugPlugin **) b;
+
+  return g_strcmp0 (plug_plugin_get_name (plugin_a), plug_plugin_get_name (plugin_b));
+}
+
+GPtrArray *
+plug_engine_list_plugins (PlugEngine *self)
+{
+  GPtrArray *plugins;
+  GHashTableIter iter;
+  Entry *entry;
+
+  g_return_val_if_fail (PLUG_IS_ENGINE (self), NULL);
+
+  plugins = g_ptr_array_new_with_free_func (g_object_unref);
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    if (!entry->removing)
+      g_ptr_array_add (plugins, g_object_ref (entry->plugin));
+  g_ptr_array_sort (plugins, compare_plugin_names);
+
+  return plugins;
+}
+
+gboolean
+plug_engine_is_active (PlugEngine *self,
+                       const char *name)
+{
+  Entry *entry;
+
+  g_return_val_if_fail (PLUG_IS_ENGINE (self), FALSE);
+
+  entry = lookup_entry (self, name);
+  return entry != NULL && entry_state (entry) == PLUG_PLUGIN_STATE_ACTIVE;
+}
+
+void
+plug_engine_activate (PlugEngine          *self,
+                      const char          *name,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Entry *entry;
+
+  g_return_if_fail (PLUG_IS_ENGINE (self));
+  g_return_if_fail (name != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, plug_engine_activate);
+
+  entry = lookup_entry (self, name);
+  if (entry == NULL)
+    {
+      g_task_return_new_error (task, PLUG_ERROR, PLUG_ERROR_NOT_REGISTERED,
+                               "Cannot active plugin %s because it's not registered yet",
+                               name);
+      return;
+    }
+
+  request_activation (entry, task);
+}
+
+gboolean
+plug_engine_activate_finish (PlugEngine    *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (PLUG_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+plug_engine_deactivate (PlugEngine          *self,
+                        const char          *name,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Entry *entry;
+
+  g_return_if_fail (PLUG_IS_ENGINE (self));
+  g_return_if_fail (name != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, plug_engine_deactivate);
+
+  entry = lookup_entry (self, name);
+  if (entry == NULL)
+    {
+      g_task_return_new_error (task, PLUG_ERROR, PLUG_ERROR_NOT_REGISTERED,
+                               "Cannot deactive plugin %s because it's not registered yet",
+                               name);
+      return;
+    }
+  if (entry->plugin == PLUG_PLUGIN (self->manager))
+    {
+      g_task_return_new_error (task, PLUG_ERROR, PLUG_ERROR_PERMISSION_DENIED,
+                               "The manager cannot be deactivated");
+      return;
+    }
+
+  request_deactivation (entry, task);
+}
+
+gboolean
+plug_engine_deactivate_finish (PlugEngine    *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (PLUG_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+plug_engine_profile_updated (PlugEngine *self,
+                             PlugPlugin *plugin)
+{
+  g_return_if_fail (PLUG_IS_ENGINE (self));
+  g_return_if_fail (PLUG_IS_PLUGIN (plugin));
+
+  plug_manager_profile_updated (self->manager, plugin);
+}

@@ -45,11 +45,16 @@ gboolean      plug_engine_register           (PlugEngine          *self,
                                               PlugPlugin          *plugin,
                                               GError             **error);
 /* Creates the plugin for @profile through the connector it names (see
- * plug-connector-module.h) and registers it. */
+ * plug-connector-module.h) and registers it.
+ * Returns: (transfer none) (nullable): the plugin, owned by the engine */
 PLUG_AVAILABLE_IN_ALL
 PlugPlugin   *plug_engine_register_profile   (PlugEngine          *self,
                                               PlugProfile         *profile,
                                               GError             **error);
+/* plug_engine_on() and plug_engine_once() call @destroy at once when they
+ * fail, and when a repeated subscription is not stored (one subscription per
+ * listener, emitter and event). */
+
 /* Deactivates @name if needed, then forgets the plugin and its profile. */
 PLUG_AVAILABLE_IN_ALL
 void          plug_engine_remove             (PlugEngine          *self,

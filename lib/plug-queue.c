@@ -1,2 +1,334 @@
-/* placeholder: being written */
+/* plug-queue.c: the FIFO of calls to one target plugin
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
 #include "config.h"
+
+#include "plug-queue-private.h"
+#include "plug-call-private.h"
+#include "plug-error.h"
+
+typedef struct
+{
+  PlugQueue *queue;
+  PlugCall *call;
+  GSource *timer;
+  gboolean checked;
+} Item;
+
+struct _PlugQueue
+{
+  PlugPlugin *target;
+  GMainContext *context;
+  PlugQueueCheckFunc check;
+  gpointer check_data;
+
+  GQueue waiting;
+  GQueue running;
+
+  /* > 0 while starting calls, or while ending one whose target must hear
+   * of it before the next starts: nothing starts from nested calls then. */
+  guint busy;
+};
+
+static void
+item_free (Item *item)
+{
+  if (item->timer != NULL)
+    {
+      g_source_destroy (item->timer);
+      g_source_unref (item->timer);
+    }
+  g_object_unref (item->call);
+  g_free (item);
+}
+
+PlugQueue *
+plug_queue_new (PlugPlugin         *target,
+                PlugQueueCheckFunc  check,
+                gpointer            check_data)
+{
+  PlugQueue *self = g_new0 (PlugQueue, 1);
+
+  self->target = target;
+  self->context = g_main_context_ref_thread_default ();
+  self->check = check;
+  self->check_data = check_data;
+  g_queue_init (&self->waiting);
+  g_queue_init (&self->running);
+
+  return self;
+}
+
+void
+plug_queue_free (PlugQueue *self)
+{
+  if (self == NULL)
+    return;
+
+  g_queue_clear_full (&self->waiting, (GDestroyNotify) item_free);
+  g_queue_clear_full (&self->running, (GDestroyNotify) item_free);
+  g_main_context_unref (self->context);
+  g_free (self);
+}
+
+static GList *
+find_link (GQueue   *queue,
+           PlugCall *call)
+{
+  for (GList *l = queue->head; l != NULL; l = l->next)
+    {
+      Item *item = l->data;
+
+      if (item->call == call)
+        return l;
+    }
+
+  return NULL;
+}
+
+static gboolean
+on_timeout (gpointer user_data)
+{
+  Item *item = user_data;
+  PlugQueue *self = item->queue;
+  g_autoptr(PlugCall) call = g_object_ref (item->call);
+  g_autoptr(GError) error = NULL;
+
+  /* The source is finished; item_free must not destroy it again. */
+  g_clear_pointer (&item->timer, g_source_unref);
+
+  error = g_error_new (PLUG_ERROR, PLUG_ERROR_TIMEOUT,
+                       "[TIMEOUT] Timeout for call %s from %s",
+                       plug_call_get_method (call), plug_call_get_caller (call));
+  plug_queue_cancel (self, call, error);
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+can_start (PlugQueue *self)
+{
+  guint concurrency;
+
+  if (self->waiting.length == 0)
+    return FALSE;
+  if (plug_plugin_get_state (self->target) != PLUG_PLUGIN_STATE_ACTIVE)
+    return FALSE;
+
+  concurrency = plug_profile_get_concurrency (plug_plugin_get_profile (self->target));
+  return self->running.length < MAX (concurrency, 1);
+}
+
+static void
+start_item (PlugQueue *self,
+            Item      *item)
+{
+  g_autoptr(PlugCall) call = g_object_ref (item->call);
+  guint timeout_ms;
+
+  g_queue_push_tail (&self->running, item);
+
+  if (!item->checked && self->check != NULL)
+    {
+      g_autoptr(GError) error = self->check (call, self->check_data);
+
+      item->checked = TRUE;
+      if (error != NULL)
+        {
+          plug_call_end (call, error);
+          return;
+        }
+    }
+
+  /* The timer runs from the start, not from the time it was queued. */
+  timeout_ms = plug_profile_get_call_timeout (plug_plugin_get_profile (self->target));
+  item->timer = g_timeout_source_new (timeout_ms);
+  g_source_set_callback (item->timer, on_timeout, item, NULL);
+  g_source_set_static_name (item->timer, "[plugctl] call timeout");
+  g_source_attach (item->timer, self->context);
+
+  /* It may answer at once, and @item be gone after this. */
+  PLUG_PLUGIN_GET_CLASS (self->target)->call_method (self->target, call);
+}
+
+void
+plug_queue_pump (PlugQueue *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (self->busy > 0)
+    return;
+
+  self->busy++;
+  while (can_start (self))
+    start_item (self, g_queue_pop_head (&self->waiting));
+  self->busy--;
+}
+
+void
+plug_queue_push (PlugQueue *self,
+                 PlugCall  *call,
+                 gboolean   checked)
+{
+  Item *item;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (PLUG_IS_CALL (call));
+
+  item = g_new0 (Item, 1);
+  item->queue = self;
+  item->call = g_object_ref (call);
+  item->checked = checked;
+  g_queue_push_tail (&self->waiting, item);
+
+  plug_queue_pump (self);
+}
+
+void
+plug_queue_call_done (PlugQueue *self,
+                      PlugCall  *call)
+{
+  GList *link;
+
+  g_return_if_fail (self != NULL);
+
+  if ((link = find_link (&self->running, call)) != NULL)
+    {
+      item_free (link->data);
+      g_queue_delete_link (&self->running, link);
+      plug_queue_pump (self);
+    }
+  else if ((link = find_link (&self->waiting, call)) != NULL)
+    {
+      item_free (link->data);
+      g_queue_delete_link (&self->waiting, link);
+    }
+}
+
+void
+plug_queue_cancel (PlugQueue    *self,
+                   PlugCall     *call,
+                   const GError *error)
+{
+  g_autoptr(PlugCall) hold = g_object_ref (call);
+  gboolean was_running;
+
+  g_return_if_fail (self != NULL);
+
+  was_running = find_link (&self->running, call) != NULL;
+
+  self->busy++;
+  if (plug_call_end (call, error) && was_running)
+    PLUG_PLUGIN_GET_CLASS (self->target)->cancel_call (self->target, call);
+  self->busy--;
+
+  plug_queue_pump (self);
+}
+
+void
+plug_queue_hold (PlugQueue *self)
+{
+  g_return_if_fail (self != NULL);
+  self->busy++;
+}
+
+void
+plug_queue_release (PlugQueue *self)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (self->busy > 0);
+
+  self->busy--;
+  plug_queue_pump (self);
+}
+
+static GError *
+deactivated_error (PlugQueue *self,
+                   PlugCall  *call)
+{
+  return g_error_new (PLUG_ERROR, PLUG_ERROR_NOT_ACTIVATED,
+                      "Plugin %s was deactivated before call %s from %s finished",
+                      plug_plugin_get_name (self->target),
+                      plug_call_get_method (call), plug_call_get_caller (call));
+}
+
+static void
+collect_calls (GQueue    *queue,
+               GPtrArray *calls)
+{
+  for (GList *l = queue->head; l != NULL; l = l->next)
+    {
+      Item *item = l->data;
+
+      g_ptr_array_add (calls, g_object_ref (item->call));
+    }
+}
+
+void
+plug_queue_fail_all (PlugQueue    *self,
+                     const GError *cause)
+{
+  g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_if_fail (self != NULL);
+
+  collect_calls (&self->running, calls);
+  collect_calls (&self->waiting, calls);
+
+  self->busy++;
+  for (guint i = 0; i < calls->len; i++)
+    {
+      PlugCall *call = g_ptr_array_index (calls, i);
+      g_autoptr(GError) error = NULL;
+
+      if (cause == NULL)
+        error = deactivated_error (self, call);
+      plug_call_end (call, cause != NULL ? cause : error);
+      /* Its owner normally reports the end; make sure nothing stays. */
+      plug_queue_call_done (self, call);
+    }
+  self->busy--;
+}
+
+GPtrArray *
+plug_queue_find_calls (PlugQueue  *self,
+                       const char *caller,
+                       const char *method)
+{
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_object_unref);
+  GPtrArray *found = g_ptr_array_new_with_free_func (g_object_unref);
+  gboolean any_method = method == NULL || method[0] == '\0';
+
+  g_return_val_if_fail (self != NULL, found);
+
+  collect_calls (&self->running, all);
+  collect_calls (&self->waiting, all);
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      PlugCall *call = g_ptr_array_index (all, i);
+
+      if (g_strcmp0 (plug_call_get_caller (call), caller) != 0)
+        continue;
+      if (!any_method && g_strcmp0 (plug_call_get_method (call), method) != 0)
+        continue;
+      g_ptr_array_add (found, g_object_ref (call));
+    }
+
+  return found;
+}
+
+guint
+plug_queue_get_n_waiting (PlugQueue *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->waiting.length;
+}
+
+guint
+plug_queue_get_n_running (PlugQueue *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->running.length;
+}
