@@ -7,44 +7,7 @@
 #include <string.h>
 
 #include "plug-error.h"
-#include "plug-profile.h"
-
-/* The typed view of the known fields; the JSON object keeps everything. */
-typedef struct
-{
-  char *name;
-  char *description;
-  char *version;
-  char *url;
-  char *connector;
-  char *command;
-  char *cwd;
-  GStrv args;
-  GStrv env;
-  GStrv methods;
-  GStrv events;
-  guint call_timeout;
-  guint start_timeout;
-  guint concurrency;
-} ProfileFields;
-
-/* Where a manifest came from, for error messages. */
-typedef struct
-{
-  const char *origin;
-  const char *text;
-  gsize length;
-} ProfileSource;
-
-struct _PlugProfile
-{
-  GObject parent_instance;
-
-  JsonObject *json;
-  ProfileFields fields;
-  char *path;
-  char *base_dir;
-};
+#include "plug-profile-private.h"
 
 G_DEFINE_FINAL_TYPE (PlugProfile, plug_profile, G_TYPE_OBJECT)
 
@@ -147,276 +110,11 @@ strv_to_array (const char * const *strv)
   return array;
 }
 
-/* A member whose value is null counts as absent. */
-static JsonNode *
-get_member (JsonObject *object,
-            const char *field)
-{
-  JsonNode *node = json_object_get_member (object, field);
-
-  if (node != NULL && JSON_NODE_HOLDS_NULL (node))
-    return NULL;
-
-  return node;
-}
-
-static gboolean
-is_string (JsonNode *node)
+gboolean
+plug_profile_node_is_string (JsonNode *node)
 {
   return JSON_NODE_HOLDS_VALUE (node) &&
          json_node_get_value_type (node) == G_TYPE_STRING;
-}
-
-static gboolean
-is_integer (JsonNode *node)
-{
-  return JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_INT64;
-}
-
-/* Errors */
-
-/* The position of @field's value in the source text: the first quoted
- * occurrence of the key followed by ':' (json-glib keeps no positions). */
-static gboolean
-find_field_position (const ProfileSource *source,
-                     const char          *field,
-                     guint               *line,
-                     guint               *column)
-{
-  g_autofree char *quoted = g_strdup_printf ("\"%s\"", field);
-  gsize quoted_len = strlen (quoted);
-  const char *end = source->text + source->length;
-  const char *p = source->text;
-
-  while ((p = g_strstr_len (p, end - p, quoted)) != NULL)
-    {
-      const char *q = p + quoted_len;
-      const char *line_start = source->text;
-
-      while (q < end && g_ascii_isspace (*q))
-        q++;
-      if (q >= end || *q != ':')
-        {
-          p += quoted_len;
-          continue;
-        }
-      for (q++; q < end && g_ascii_isspace (*q); q++)
-        ;
-
-      *line = 1;
-      for (const char *c = source->text; c < q; c++)
-        {
-          if (*c == '\n')
-            {
-              (*line)++;
-              line_start = c + 1;
-            }
-        }
-      *column = g_utf8_strlen (line_start, q - line_start) + 1;
-      return TRUE;
-    }
-
-  return FALSE;
-}
-
-static char *
-error_prefix (const ProfileSource *source,
-              const char          *field)
-{
-  guint line, column;
-
-  if (source->text != NULL && field != NULL &&
-      find_field_position (source, field, &line, &column))
-    return g_strdup_printf ("%s:%u:%u: ", source->origin ? source->origin : "<data>",
-                            line, column);
-  if (source->origin != NULL)
-    return g_strdup_printf ("%s: ", source->origin);
-
-  return g_strdup ("");
-}
-
-static gboolean
-field_error (const ProfileSource *source,
-             const char          *field,
-             const char          *problem,
-             GError             **error)
-{
-  g_autofree char *prefix = error_prefix (source, field);
-
-  g_set_error (error, PLUG_ERROR, PLUG_ERROR_INVALID_PROFILE,
-               "%sfield \"%s\" %s", prefix, field, problem);
-  return FALSE;
-}
-
-/* Reading the known fields */
-
-static gboolean
-read_string (JsonObject           *object,
-             const char           *field,
-             char                **out,
-             const ProfileSource  *source,
-             GError              **error)
-{
-  JsonNode *node = get_member (object, field);
-
-  if (node == NULL)
-    return TRUE;
-  if (!is_string (node))
-    return field_error (source, field, "must be a string", error);
-
-  g_free (*out);
-  *out = g_strdup (json_node_get_string (node));
-  return TRUE;
-}
-
-static gboolean
-read_strv (JsonObject           *object,
-           const char           *field,
-           GStrv                *out,
-           const ProfileSource  *source,
-           GError              **error)
-{
-  JsonNode *node = get_member (object, field);
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  JsonArray *array;
-
-  if (node != NULL)
-    {
-      if (!JSON_NODE_HOLDS_ARRAY (node))
-        return field_error (source, field, "must be an array of strings", error);
-
-      array = json_node_get_array (node);
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        {
-          JsonNode *element = json_array_get_element (array, i);
-
-          if (!is_string (element))
-            return field_error (source, field, "must be an array of strings", error);
-          g_strv_builder_add (builder, json_node_get_string (element));
-        }
-    }
-
-  g_strfreev (*out);
-  *out = g_strv_builder_end (builder);
-  return TRUE;
-}
-
-static gboolean
-read_env (JsonObject           *object,
-          GStrv                *out,
-          const ProfileSource  *source,
-          GError              **error)
-{
-  JsonNode *node = get_member (object, "env");
-  g_autoptr(GStrvBuilder) builder = NULL;
-  JsonObjectIter iter;
-  const char *variable;
-  JsonNode *value;
-
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    return field_error (source, "env", "must be an object of strings", error);
-
-  builder = g_strv_builder_new ();
-  json_object_iter_init_ordered (&iter, json_node_get_object (node));
-  while (json_object_iter_next_ordered (&iter, &variable, &value))
-    {
-      g_autofree char *entry = NULL;
-
-      if (!is_string (value))
-        return field_error (source, "env", "must be an object of strings", error);
-      entry = g_strconcat (variable, "=", json_node_get_string (value), NULL);
-      g_strv_builder_add (builder, entry);
-    }
-
-  *out = g_strv_builder_end (builder);
-  return TRUE;
-}
-
-/* Timeouts and concurrency: an integer >= 1 that fits a guint. */
-static gboolean
-read_count (JsonObject           *object,
-            const char           *field,
-            const char           *problem,
-            guint                *out,
-            const ProfileSource  *source,
-            GError              **error)
-{
-  JsonNode *node = get_member (object, field);
-  gint64 value;
-
-  if (node == NULL)
-    return TRUE;
-
-  value = is_integer (node) ? json_node_get_int (node) : 0;
-  if (value < 1 || value > G_MAXUINT)
-    return field_error (source, field, problem, error);
-
-  *out = (guint) value;
-  return TRUE;
-}
-
-static gboolean
-check_string (JsonObject           *object,
-              const char           *field,
-              const ProfileSource  *source,
-              GError              **error)
-{
-  JsonNode *node = get_member (object, field);
-
-  if (node != NULL && !is_string (node))
-    return field_error (source, field, "must be a string", error);
-
-  return TRUE;
-}
-
-static gboolean
-read_name (JsonObject           *object,
-           char                **out,
-           const ProfileSource  *source,
-           GError              **error)
-{
-  JsonNode *node = get_member (object, "name");
-  const char *name;
-
-  if (node == NULL)
-    return field_error (source, "name", "is required", error);
-  if (!is_string (node) || *(name = json_node_get_string (node)) == '\0')
-    return field_error (source, "name", "must be a non-empty string", error);
-  /* Service paths such as "cmd.git" use dots to name a plugin's services. */
-  if (strchr (name, '.') != NULL)
-    return field_error (source, "name", "must not contain '.'", error);
-
-  *out = g_strdup (name);
-  return TRUE;
-}
-
-static gboolean
-read_fields (ProfileFields        *fields,
-             JsonObject           *object,
-             const ProfileSource  *source,
-             GError              **error)
-{
-  return read_name (object, &fields->name, source, error) &&
-         check_string (object, "displayName", source, error) &&
-         read_string (object, "description", &fields->description, source, error) &&
-         read_string (object, "version", &fields->version, source, error) &&
-         read_string (object, "url", &fields->url, source, error) &&
-         read_string (object, "connector", &fields->connector, source, error) &&
-         read_string (object, "command", &fields->command, source, error) &&
-         read_strv (object, "args", &fields->args, source, error) &&
-         read_env (object, &fields->env, source, error) &&
-         read_string (object, "cwd", &fields->cwd, source, error) &&
-         read_strv (object, "methods", &fields->methods, source, error) &&
-         read_strv (object, "events", &fields->events, source, error) &&
-         read_count (object, "callTimeout", "must be an integer > 0",
-                     &fields->call_timeout, source, error) &&
-         read_count (object, "startTimeout", "must be an integer > 0",
-                     &fields->start_timeout, source, error) &&
-         read_count (object, "concurrency", "must be an integer >= 1",
-                     &fields->concurrency, source, error);
 }
 
 static char *
@@ -501,7 +199,7 @@ load_fields (ProfileFields        *fields,
 {
   ProfileFields loaded = { NULL, };
 
-  if (!read_fields (&loaded, object, source, error))
+  if (!plug_profile_read_fields (&loaded, object, source, error))
     {
       profile_fields_clear (&loaded);
       return FALSE;
@@ -515,11 +213,11 @@ load_fields (ProfileFields        *fields,
 
 /* Constructors */
 
-static PlugProfile *
-profile_new_from_object (JsonObject           *object,
-                         const char           *base_dir,
-                         const ProfileSource  *source,
-                         GError              **error)
+PlugProfile *
+plug_profile_new_from_object (JsonObject           *object,
+                              const char           *base_dir,
+                              const ProfileSource  *source,
+                              GError              **error)
 {
   g_autoptr(PlugProfile) self = g_object_new (PLUG_TYPE_PROFILE, NULL);
 
@@ -532,64 +230,6 @@ profile_new_from_object (JsonObject           *object,
   return g_steal_pointer (&self);
 }
 
-static const char *
-describe_node (JsonNode *node)
-{
-  if (JSON_NODE_HOLDS_ARRAY (node))
-    return "an array";
-  if (JSON_NODE_HOLDS_NULL (node))
-    return "null";
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_STRING:
-      return "a string";
-    case G_TYPE_BOOLEAN:
-      return "a boolean";
-    default:
-      return "a number";
-    }
-}
-
-static PlugProfile *
-profile_new_from_text (const char  *text,
-                       gsize        length,
-                       const char  *base_dir,
-                       const char  *origin,
-                       GError     **error)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) local_error = NULL;
-  ProfileSource source = { origin ? origin : "<data>", text, length };
-  JsonNode *root;
-
-  if (!json_parser_load_from_data (parser, text, length, &local_error))
-    {
-      /* json-glib names the text "<data>"; name the file instead. */
-      const char *message = local_error->message;
-      const char *separator = ": ";
-
-      if (g_str_has_prefix (message, "<data>:"))
-        {
-          message += strlen ("<data>:");
-          separator = ":";
-        }
-      g_set_error (error, PLUG_ERROR, PLUG_ERROR_INVALID_PROFILE,
-                   "%s%s%s", source.origin, separator, message);
-      return NULL;
-    }
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error (error, PLUG_ERROR, PLUG_ERROR_INVALID_PROFILE,
-                   "%s: a manifest must be a JSON object, got %s", source.origin,
-                   root ? describe_node (root) : "nothing");
-      return NULL;
-    }
-
-  return profile_new_from_object (json_node_get_object (root), base_dir, &source, error);
-}
-
 PlugProfile *
 plug_profile_new (const char *name)
 {
@@ -600,48 +240,10 @@ plug_profile_new (const char *name)
   g_return_val_if_fail (name != NULL && *name != '\0', NULL);
 
   json_object_set_string_member (object, "name", name);
-  self = profile_new_from_object (object, NULL, &source, NULL);
+  self = plug_profile_new_from_object (object, NULL, &source, NULL);
   g_return_val_if_fail (self != NULL, NULL);
 
   return self;
-}
-
-PlugProfile *
-plug_profile_new_from_file (const char  *path,
-                            GError     **error)
-{
-  g_autofree char *text = NULL;
-  g_autofree char *base_dir = NULL;
-  gsize length;
-  PlugProfile *self;
-
-  g_return_val_if_fail (path != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (!g_file_get_contents (path, &text, &length, error))
-    return NULL;
-
-  base_dir = g_path_get_dirname (path);
-  self = profile_new_from_text (text, length, base_dir, path, error);
-  if (self != NULL)
-    self->path = g_strdup (path);
-
-  return self;
-}
-
-PlugProfile *
-plug_profile_new_from_data (const char  *data,
-                            gssize       length,
-                            const char  *base_dir,
-                            GError     **error)
-{
-  g_return_val_if_fail (data != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (length < 0)
-    length = strlen (data);
-
-  return profile_new_from_text (data, length, base_dir, NULL, error);
 }
 
 PlugProfile *
@@ -657,7 +259,7 @@ plug_profile_new_from_json (JsonObject  *object,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   copy = deep_copy_object (object);
-  return profile_new_from_object (copy, base_dir, &source, error);
+  return plug_profile_new_from_object (copy, base_dir, &source, error);
 }
 
 JsonObject *
@@ -687,7 +289,7 @@ refuse_change (JsonObject  *update,
   if (node == NULL)
     return TRUE;
 
-  wanted = is_string (node) ? json_node_get_string (node) : NULL;
+  wanted = plug_profile_node_is_string (node) ? json_node_get_string (node) : NULL;
   if ((JSON_NODE_HOLDS_NULL (node) && current == NULL) ||
       (wanted != NULL && g_strcmp0 (wanted, current) == 0))
     return TRUE;
@@ -939,163 +541,4 @@ plug_profile_set_concurrency (PlugProfile *self,
 
   self->fields.concurrency = concurrency;
   json_object_set_int_member (self->json, "concurrency", concurrency);
-}
-
-/* Finding and loading manifests */
-
-static void
-add_search_dir (GPtrArray  *dirs,
-                const char *dir)
-{
-  g_autofree char *canonical = NULL;
-
-  if (dir == NULL || *dir == '\0')
-    return;
-
-  canonical = g_canonicalize_filename (dir, NULL);
-  for (guint i = 0; i < dirs->len; i++)
-    {
-      if (strcmp (g_ptr_array_index (dirs, i), canonical) == 0)
-        return;
-    }
-  g_ptr_array_add (dirs, g_steal_pointer (&canonical));
-}
-
-GStrv
-plug_profile_search_path (const char * const *extra_dirs)
-{
-  GPtrArray *dirs = g_ptr_array_new_with_free_func (g_free);
-  const char *env_path = g_getenv ("PLUGCTL_PLUGIN_PATH");
-  const char * const *system_dirs = g_get_system_data_dirs ();
-  g_autofree char *user_dir = NULL;
-
-  for (guint i = 0; extra_dirs != NULL && extra_dirs[i] != NULL; i++)
-    add_search_dir (dirs, extra_dirs[i]);
-
-  if (env_path != NULL)
-    {
-      g_auto(GStrv) env_dirs = g_strsplit (env_path, G_SEARCHPATH_SEPARATOR_S, -1);
-
-      for (guint i = 0; env_dirs[i] != NULL; i++)
-        add_search_dir (dirs, env_dirs[i]);
-    }
-
-  user_dir = g_build_filename (g_get_user_data_dir (), "plugctl", "plugins", NULL);
-  add_search_dir (dirs, user_dir);
-  for (guint i = 0; system_dirs[i] != NULL; i++)
-    {
-      g_autofree char *dir = g_build_filename (system_dirs[i], "plugctl", "plugins", NULL);
-
-      add_search_dir (dirs, dir);
-    }
-
-  g_ptr_array_add (dirs, NULL);
-  return (GStrv) g_ptr_array_free (dirs, FALSE);
-}
-
-static int
-compare_strings (gconstpointer a,
-                 gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
-static int
-compare_profiles (gconstpointer a,
-                  gconstpointer b)
-{
-  PlugProfile *profile_a = *(PlugProfile * const *) a;
-  PlugProfile *profile_b = *(PlugProfile * const *) b;
-
-  return strcmp (profile_a->fields.name, profile_b->fields.name);
-}
-
-/* The manifests of @dir_path, sorted by file name; NULL when there is no
- * such directory. */
-static GPtrArray *
-list_manifests (const char  *dir_path,
-                GError     **error)
-{
-  g_autoptr(GDir) dir = NULL;
-  g_autoptr(GError) local_error = NULL;
-  GPtrArray *files;
-  const char *file_name;
-
-  dir = g_dir_open (dir_path, 0, &local_error);
-  if (dir == NULL)
-    {
-      if (!g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT) &&
-          !g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR))
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-
-  files = g_ptr_array_new_with_free_func (g_free);
-  while ((file_name = g_dir_read_name (dir)) != NULL)
-    {
-      /* Hidden files are editors' and tools' leftovers. */
-      if (file_name[0] != '.' && g_str_has_suffix (file_name, ".json"))
-        g_ptr_array_add (files, g_build_filename (dir_path, file_name, NULL));
-    }
-  g_ptr_array_sort (files, compare_strings);
-
-  return files;
-}
-
-static void
-load_manifest (const char  *file,
-               GPtrArray   *profiles,
-               GHashTable  *files_by_name,
-               GPtrArray   *errors)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PlugProfile) profile = NULL;
-  const char *first_file;
-
-  profile = plug_profile_new_from_file (file, &error);
-  if (profile == NULL)
-    {
-      g_ptr_array_add (errors, g_steal_pointer (&error));
-      return;
-    }
-
-  first_file = g_hash_table_lookup (files_by_name, profile->fields.name);
-  if (first_file != NULL)
-    {
-      g_ptr_array_add (errors,
-                       g_error_new (PLUG_ERROR, PLUG_ERROR_ALREADY_REGISTERED,
-                                    "%s: plugin \"%s\" is already defined in %s",
-                                    file, profile->fields.name, first_file));
-      return;
-    }
-
-  g_hash_table_insert (files_by_name, g_strdup (profile->fields.name), g_strdup (file));
-  g_ptr_array_add (profiles, g_steal_pointer (&profile));
-}
-
-GPtrArray *
-plug_profile_load_dirs (const char * const  *dirs,
-                        GPtrArray          **errors)
-{
-  g_autoptr(GHashTable) files_by_name = g_hash_table_new_full (g_str_hash, g_str_equal,
-                                                               g_free, g_free);
-  g_autoptr(GPtrArray) all_errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
-  GPtrArray *profiles = g_ptr_array_new_with_free_func (g_object_unref);
-
-  for (guint i = 0; dirs != NULL && dirs[i] != NULL; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GPtrArray) files = list_manifests (dirs[i], &error);
-
-      if (error != NULL)
-        g_ptr_array_add (all_errors, g_steal_pointer (&error));
-      for (guint j = 0; files != NULL && j < files->len; j++)
-        load_manifest (g_ptr_array_index (files, j), profiles, files_by_name, all_errors);
-    }
-
-  g_ptr_array_sort (profiles, compare_profiles);
-  if (errors != NULL)
-    *errors = g_steal_pointer (&all_errors);
-
-  return profiles;
 }

@@ -1,0 +1,65 @@
+/* plug-profile-private.h: what plug-profile.c shares with the loader
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "plug-profile.h"
+
+G_BEGIN_DECLS
+
+/* The typed view of the known fields; the JSON object keeps everything. */
+typedef struct
+{
+  char *name;
+  char *description;
+  char *version;
+  char *url;
+  char *connector;
+  char *command;
+  char *cwd;
+  GStrv args;
+  GStrv env;
+  GStrv methods;
+  GStrv events;
+  guint call_timeout;
+  guint start_timeout;
+  guint concurrency;
+} ProfileFields;
+
+/* Where a manifest came from, for error messages. */
+typedef struct
+{
+  const char *origin;
+  const char *text;
+  gsize length;
+} ProfileSource;
+
+struct _PlugProfile
+{
+  GObject parent_instance;
+
+  JsonObject *json;
+  ProfileFields fields;
+  char *path;
+  char *base_dir;
+};
+
+/* In plug-profile.c */
+
+PlugProfile  *plug_profile_new_from_object (JsonObject           *object,
+                                           const char           *base_dir,
+                                           const ProfileSource  *source,
+                                           GError              **error);
+gboolean      plug_profile_node_is_string  (JsonNode             *node);
+
+/* In plug-profile-loader.c */
+
+/* Reads and checks the known fields of @object into @fields; an error
+ * names the field and, when @source has the text, its line:column. */
+gboolean      plug_profile_read_fields     (ProfileFields        *fields,
+                                           JsonObject           *object,
+                                           const ProfileSource  *source,
+                                           GError              **error);
+
+G_END_DECLS
