@@ -1,3 +1,650 @@
-/* placeholder */
+/* plugctl.c: the subcommand table, option handling and main()
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
 #include "config.h"
-int main (void) { return 0; }
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plugctl-cli.h"
+
+typedef int (*PlugctlHandler) (int argc, char **argv, gboolean do_help);
+
+static const struct
+{
+  const char     *name;
+  PlugctlHandler  handler;  /* NULL for "help" */
+  const char     *description;
+} plugctl_commands[] = {
+  { "list", plugctl_cmd_list, "List the plugins and their state" },
+  { "info", plugctl_cmd_info, "Show a plugin's profile" },
+  { "call", plugctl_cmd_call, "Call a method of a plugin and print the result" },
+  { "activate", plugctl_cmd_activate, "Check that a plugin starts" },
+  { "deactivate", plugctl_cmd_deactivate, "Stop a plugin" },
+  { "listen", plugctl_cmd_listen, "Print the events a plugin emits" },
+  { "emit", plugctl_cmd_emit, "Emit an event from the plugin cli" },
+  { "connectors", plugctl_cmd_connectors, "List the connectors and their modules" },
+  { "batch", plugctl_cmd_batch, "Run the calls read as JSON lines on stdin" },
+  { "help", NULL, "Show help for a command" },
+};
+
+static const char plugctl_exit_status_text[] =
+  "Exit status:\n"
+  "  0  success\n"
+  "  1  the call failed (plugin error, timeout, cancel)\n"
+  "  2  usage error\n"
+  "  3  not found (unknown plugin, method not exposed, unknown connector)\n"
+  "  4  the plugin could not be started\n"
+  "  130, 143  interrupted by SIGINT, SIGTERM";
+
+PlugctlOptions plugctl_options;
+
+static gboolean
+add_dir (GPtrArray   *dirs,
+         const char  *value,
+         GError     **error)
+{
+  /* keep the array NULL-terminated for the library's `const char * const *` */
+  g_ptr_array_remove_index (dirs, dirs->len - 1);
+  g_ptr_array_add (dirs, g_strdup (value));
+  g_ptr_array_add (dirs, NULL);
+  return TRUE;
+}
+
+static gboolean
+add_plugin_dir (const char  *option_name,
+                const char  *value,
+                gpointer     data,
+                GError     **error)
+{
+  return add_dir (plugctl_options.plugin_dirs, value, error);
+}
+
+static gboolean
+add_connector_dir (const char  *option_name,
+                   const char  *value,
+                   gpointer     data,
+                   GError     **error)
+{
+  return add_dir (plugctl_options.connector_dirs, value, error);
+}
+
+static gboolean
+set_timeout (const char  *option_name,
+             const char  *value,
+             gpointer     data,
+             GError     **error)
+{
+  guint64 timeout;
+
+  if (!g_ascii_string_to_unsigned (value, 10, 1, G_MAXINT, &timeout, NULL))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "Invalid timeout \"%s\": a number of milliseconds > 0 expected",
+                   value);
+      return FALSE;
+    }
+  plugctl_options.timeout_ms = timeout;
+  return TRUE;
+}
+
+static gboolean
+set_policy (const char  *option_name,
+            const char  *value,
+            gpointer     data,
+            GError     **error)
+{
+  g_free (plugctl_options.policy);
+  plugctl_options.policy = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+count_verbose (const char  *option_name,
+               const char  *value,
+               gpointer     data,
+               GError     **error)
+{
+  plugctl_options.verbose++;
+  return TRUE;
+}
+
+static const GOptionEntry plugctl_global_entries[] = {
+  { "plugin-dir", 0, 0, G_OPTION_ARG_CALLBACK, add_plugin_dir,
+    "Search DIR for plugin manifests first (repeatable)", "DIR" },
+  { "connector-dir", 0, 0, G_OPTION_ARG_CALLBACK, add_connector_dir,
+    "Search DIR for connector modules first (repeatable)", "DIR" },
+  { "timeout", 0, 0, G_OPTION_ARG_CALLBACK, set_timeout,
+    "Call timeout of every plugin, in milliseconds", "MS" },
+  { "json", 'j', 0, G_OPTION_ARG_NONE, &plugctl_options.json,
+    "Write JSON to standard output", NULL },
+  { "policy", 0, 0, G_OPTION_ARG_CALLBACK, set_policy,
+    "Load the manager's permission policy from FILE", "FILE" },
+  { "verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, count_verbose,
+    "Also show the plugins' standard output and informational messages", NULL },
+  { "help", 'h', 0, G_OPTION_ARG_NONE, &plugctl_options.help,
+    "Show help options", NULL },
+  G_OPTION_ENTRY_NULL
+};
+
+/* GOption prints the summary as is: wrap its long lines at word breaks. */
+static char *
+wrap_text (const char *text,
+           gsize       width)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  GString *wrapped = g_string_new (NULL);
+
+  for (gsize i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) words = g_strsplit (lines[i], " ", -1);
+      gsize column = 0;
+
+      if (i > 0)
+        g_string_append_c (wrapped, '\n');
+      if (strlen (lines[i]) <= width)
+        {
+          g_string_append (wrapped, lines[i]);
+          continue;
+        }
+      for (gsize j = 0; words[j] != NULL; j++)
+        {
+          gsize length = strlen (words[j]);
+
+          if (column > 0 && column + 1 + length > width)
+            {
+              g_string_append_c (wrapped, '\n');
+              column = 0;
+            }
+          else if (j > 0)
+            {
+              g_string_append_c (wrapped, ' ');
+              column++;
+            }
+          g_string_append (wrapped, words[j]);
+          column += length;
+        }
+    }
+  return g_string_free (wrapped, FALSE);
+}
+
+GOptionContext *
+plugctl_option_context_new (const char         *parameter_string,
+                            const char         *summary,
+                            const GOptionEntry *entries)
+{
+  GOptionContext *context = g_option_context_new (parameter_string);
+  g_autofree char *wrapped = wrap_text (summary, 76);
+
+  /* --help is one of our entries, so `plugctl help CMD` and `CMD --help`
+   * share one path, and help goes to stdout */
+  g_option_context_set_help_enabled (context, FALSE);
+  g_option_context_set_summary (context, wrapped);
+  g_option_context_set_description (context, plugctl_exit_status_text);
+  if (entries != NULL)
+    g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, plugctl_global_entries, NULL);
+  return context;
+}
+
+/* @text goes above the exit status table. */
+void
+plugctl_option_context_add_description (GOptionContext *context,
+                                        const char     *text)
+{
+  g_autofree char *description = g_strconcat (text, "\n\n",
+                                              plugctl_exit_status_text, NULL);
+
+  g_option_context_set_description (context, description);
+}
+
+static void
+print_help (GOptionContext *context,
+            gboolean        to_stdout)
+{
+  g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+
+  if (to_stdout)
+    g_print ("%s", help);
+  else
+    g_printerr ("%s", help);
+}
+
+int
+plugctl_usage_error (const char *format,
+                     ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_printerr ("plugctl: %s\nTry '%s --help'\n", message, g_get_prgname ());
+  return PLUGCTL_EXIT_USAGE;
+}
+
+/* Returns -1 when the command should go on, else its exit code. */
+int
+plugctl_parse_options (GOptionContext   *context,
+                       int              *argc,
+                       char           ***argv,
+                       gboolean          do_help)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_option_context_parse (context, argc, argv, &error))
+    return plugctl_usage_error ("%s", error->message);
+
+  if (do_help || plugctl_options.help)
+    {
+      print_help (context, TRUE);
+      return PLUGCTL_EXIT_OK;
+    }
+  return -1;
+}
+
+int
+plugctl_print_error (const GError *error,
+                     int           exit_code)
+{
+  g_printerr ("plugctl: %s\n", error->message);
+  return exit_code;
+}
+
+static gboolean
+is_not_found (const GError *error)
+{
+  return g_error_matches (error, PLUG_ERROR, PLUG_ERROR_NOT_REGISTERED) ||
+         g_error_matches (error, PLUG_ERROR, PLUG_ERROR_NOT_EXPOSED) ||
+         g_error_matches (error, PLUG_ERROR, PLUG_ERROR_CONNECTOR);
+}
+
+int
+plugctl_exit_code_for_call (const GError *error)
+{
+  if (is_not_found (error))
+    return PLUGCTL_EXIT_NOT_FOUND;
+  if (g_error_matches (error, PLUG_ERROR, PLUG_ERROR_START_TIMEOUT))
+    return PLUGCTL_EXIT_START;
+  return PLUGCTL_EXIT_FAILED;
+}
+
+/* Any failure to activate, but for the plugin not being there, is a
+ * start error; a cancelled activation is not. */
+int
+plugctl_exit_code_for_start (const GError *error)
+{
+  if (is_not_found (error))
+    return PLUGCTL_EXIT_NOT_FOUND;
+  if (g_error_matches (error, PLUG_ERROR, PLUG_ERROR_CANCELLED) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      g_error_matches (error, PLUG_ERROR, PLUG_ERROR_PERMISSION_DENIED) ||
+      g_error_matches (error, PLUG_ERROR, PLUG_ERROR_NOT_ACTIVATED))
+    return PLUGCTL_EXIT_FAILED;
+  return PLUGCTL_EXIT_START;
+}
+
+/* 2^53: integers beyond are not exact in a double */
+#define PLUGCTL_MAX_SAFE_INTEGER 9007199254740992.0
+
+/* A copy of @node that prints numbers as JavaScript does, the language of
+ * most plugins: a whole double such as 5.0 is written 5. */
+JsonNode *
+plugctl_json_for_output (JsonNode *node)
+{
+  JsonNode *copy;
+
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObject *object = json_node_get_object (node);
+        JsonObject *out = json_object_new ();
+        JsonObjectIter iter;
+        const char *member;
+        JsonNode *value;
+
+        json_object_iter_init_ordered (&iter, object);
+        while (json_object_iter_next_ordered (&iter, &member, &value))
+          json_object_set_member (out, member, plugctl_json_for_output (value));
+        copy = json_node_new (JSON_NODE_OBJECT);
+        json_node_take_object (copy, out);
+        return copy;
+      }
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        JsonArray *out = json_array_sized_new (json_array_get_length (array));
+
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          json_array_add_element (out, plugctl_json_for_output (json_array_get_element (array, i)));
+        copy = json_node_new (JSON_NODE_ARRAY);
+        json_node_take_array (copy, out);
+        return copy;
+      }
+    case JSON_NODE_VALUE:
+      if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
+        {
+          double value = json_node_get_double (node);
+
+          if (value == (double) (gint64) value &&
+              value > -PLUGCTL_MAX_SAFE_INTEGER && value < PLUGCTL_MAX_SAFE_INTEGER)
+            {
+              copy = json_node_new (JSON_NODE_VALUE);
+              json_node_set_int (copy, (gint64) value);
+              return copy;
+            }
+        }
+      return json_node_copy (node);
+    case JSON_NODE_NULL:
+    default:
+      return json_node_copy (node);
+    }
+}
+
+char *
+plugctl_json_to_string (JsonNode *node,
+                        gboolean  pretty)
+{
+  g_autoptr(JsonNode) output = plugctl_json_for_output (node);
+
+  return json_to_string (output, pretty);
+}
+
+/* JSON is UTF-8 whatever the locale: written as is, not through g_print() */
+void
+plugctl_print_json (JsonNode *node,
+                    gboolean  pretty)
+{
+  g_autofree char *text = plugctl_json_to_string (node, pretty);
+
+  fputs (text, stdout);
+  fputc ('\n', stdout);
+}
+
+/* For streams read while plugctl runs (listen, batch): flushed at once. */
+void
+plugctl_print_json_line (JsonNode *node)
+{
+  g_autofree char *text = plugctl_json_to_string (node, FALSE);
+
+  fputs (text, stdout);
+  fputc ('\n', stdout);
+  fflush (stdout);
+}
+
+/* An argument is JSON when it parses as JSON, else a string. */
+JsonNode *
+plugctl_parse_arg (const char *arg)
+{
+  JsonNode *node = json_from_string (arg, NULL);
+
+  if (node == NULL)
+    {
+      node = json_node_new (JSON_NODE_VALUE);
+      json_node_set_string (node, arg);
+    }
+  return node;
+}
+
+/* The words left after g_option_context_parse() with unknown options
+ * ignored, without the first `--`: a negative number is a word, anything
+ * else that starts with '-' before `--` is an unknown option. */
+GPtrArray *
+plugctl_positional_args (int          argc,
+                         char       **argv,
+                         GError     **error)
+{
+  g_autoptr(GPtrArray) words = g_ptr_array_new ();
+  gboolean options_ended = FALSE;
+
+  for (int i = 1; i < argc; i++)
+    {
+      const char *word = argv[i];
+
+      if (!options_ended && strcmp (word, "--") == 0)
+        {
+          options_ended = TRUE;
+          continue;
+        }
+      if (!options_ended && word[0] == '-' && word[1] != '\0')
+        {
+          g_autoptr(JsonNode) node = json_from_string (word, NULL);
+
+          if (node == NULL || json_node_get_value_type (node) == G_TYPE_STRING)
+            {
+              g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION,
+                           "Unknown option %s", word);
+              return NULL;
+            }
+        }
+      g_ptr_array_add (words, (gpointer) word);
+    }
+  return g_steal_pointer (&words);
+}
+
+JsonArray *
+plugctl_args_to_json (GPtrArray *words,
+                      guint      first)
+{
+  JsonArray *args = json_array_new ();
+
+  for (guint i = first; i < words->len; i++)
+    json_array_add_element (args, plugctl_parse_arg (g_ptr_array_index (words, i)));
+  return args;
+}
+
+const char *
+plugctl_state_to_string (PlugPluginState state)
+{
+  switch (state)
+    {
+    case PLUG_PLUGIN_STATE_INACTIVE:
+      return "inactive";
+    case PLUG_PLUGIN_STATE_ACTIVATING:
+      return "activating";
+    case PLUG_PLUGIN_STATE_ACTIVE:
+      return "active";
+    case PLUG_PLUGIN_STATE_DEACTIVATING:
+      return "deactivating";
+    default:
+      return "unknown";
+    }
+}
+
+static const char *
+log_field (const GLogField *fields,
+           gsize            n_fields,
+           const char      *key)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (strcmp (fields[i].key, key) == 0)
+      return fields[i].length < 0 ? fields[i].value : NULL;
+  return NULL;
+}
+
+/* A plugin's output, "<plugin>: <line>", becomes "[<plugin>] <line>". */
+static void
+print_plugin_line (const char *message)
+{
+  const char *sep = strstr (message, ": ");
+
+  if (sep == NULL)
+    g_printerr ("%s\n", message);
+  else
+    g_printerr ("[%.*s] %s\n", (int) (sep - message), message, sep + 2);
+}
+
+static GLogWriterOutput
+plugctl_log_writer (GLogLevelFlags   level,
+                    const GLogField *fields,
+                    gsize            n_fields,
+                    gpointer         user_data)
+{
+  const char *domain = log_field (fields, n_fields, "GLIB_DOMAIN");
+  const char *message = log_field (fields, n_fields, "MESSAGE");
+
+  if (message == NULL)
+    return G_LOG_WRITER_UNHANDLED;
+
+  if (g_strcmp0 (domain, "plugctl-plugin") == 0 &&
+      (level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO)) != 0)
+    {
+      /* stderr lines of plugins always, stdout lines with -v */
+      if ((level & G_LOG_LEVEL_MESSAGE) != 0 || plugctl_options.verbose > 0)
+        print_plugin_line (message);
+      return G_LOG_WRITER_HANDLED;
+    }
+
+  if ((level & G_LOG_LEVEL_ERROR) != 0)
+    g_printerr ("plugctl: error: %s\n", message);
+  else if ((level & G_LOG_LEVEL_CRITICAL) != 0)
+    g_printerr ("plugctl: critical: %s\n", message);
+  else if ((level & G_LOG_LEVEL_WARNING) != 0)
+    g_printerr ("plugctl: warning: %s\n", message);
+  else if ((level & G_LOG_LEVEL_MESSAGE) != 0)
+    g_printerr ("plugctl: %s\n", message);
+  else if ((level & G_LOG_LEVEL_INFO) != 0 && plugctl_options.verbose > 0)
+    g_printerr ("plugctl: %s\n", message);
+  else if ((level & G_LOG_LEVEL_DEBUG) != 0 && plugctl_options.verbose > 1)
+    g_printerr ("plugctl: debug: %s: %s\n", domain ? domain : "", message);
+  return G_LOG_WRITER_HANDLED;
+}
+
+static GOptionContext *
+top_level_context_new (gboolean *version)
+{
+  const GOptionEntry version_entries[] = {
+    { "version", 0, 0, G_OPTION_ARG_NONE, version, "Print the version and exit", NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GString) summary = g_string_new ("Commands:");
+  GOptionContext *context;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (plugctl_commands); i++)
+    g_string_append_printf (summary, "\n  %-12s %s",
+                            plugctl_commands[i].name,
+                            plugctl_commands[i].description);
+  g_string_append (summary, "\n\nRun 'plugctl COMMAND --help' for a command's "
+                            "own options.");
+
+  context = plugctl_option_context_new ("COMMAND [ARGS…]", summary->str,
+                                        version_entries);
+  /* options before the command are global; the command parses the rest */
+  g_option_context_set_strict_posix (context, TRUE);
+  return context;
+}
+
+static gssize
+find_command (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (plugctl_commands); i++)
+    if (strcmp (plugctl_commands[i].name, name) == 0)
+      return i;
+  return -1;
+}
+
+static int
+run_command (gssize   index,
+             int      argc,
+             char   **argv,
+             gboolean do_help)
+{
+  g_autofree char *prgname = g_strdup_printf ("plugctl %s",
+                                              plugctl_commands[index].name);
+
+  g_set_prgname (prgname);
+  return plugctl_commands[index].handler (argc, argv, do_help);
+}
+
+static int
+run_help (GOptionContext *top_context,
+          int             argc,
+          char          **argv)
+{
+  gssize index;
+
+  if (argc < 2)
+    {
+      print_help (top_context, TRUE);
+      return PLUGCTL_EXIT_OK;
+    }
+  index = find_command (argv[1]);
+  if (index < 0)
+    return plugctl_usage_error ("Unknown command \"%s\"", argv[1]);
+  if (plugctl_commands[index].handler == NULL)
+    {
+      print_help (top_context, TRUE);
+      return PLUGCTL_EXIT_OK;
+    }
+  return run_command (index, argc - 1, argv + 1, TRUE);
+}
+
+static void
+options_init (void)
+{
+  plugctl_options.plugin_dirs = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (plugctl_options.plugin_dirs, NULL);
+  plugctl_options.connector_dirs = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (plugctl_options.connector_dirs, NULL);
+}
+
+static void
+options_clear (void)
+{
+  g_clear_pointer (&plugctl_options.plugin_dirs, g_ptr_array_unref);
+  g_clear_pointer (&plugctl_options.connector_dirs, g_ptr_array_unref);
+  g_clear_pointer (&plugctl_options.policy, g_free);
+}
+
+static int
+run (int    argc,
+     char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean version = FALSE;
+  gssize index;
+
+  g_set_prgname ("plugctl");
+  context = top_level_context_new (&version);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return plugctl_usage_error ("%s", error->message);
+
+  if (version)
+    {
+      g_print ("plugctl %s\n", PACKAGE_VERSION);
+      return PLUGCTL_EXIT_OK;
+    }
+  if (argc < 2)
+    {
+      print_help (context, plugctl_options.help);
+      return plugctl_options.help ? PLUGCTL_EXIT_OK : PLUGCTL_EXIT_USAGE;
+    }
+  if (strcmp (argv[1], "help") == 0)
+    return run_help (context, argc - 1, argv + 1);
+
+  index = find_command (argv[1]);
+  if (index < 0)
+    return plugctl_usage_error ("Unknown command \"%s\"", argv[1]);
+  return run_command (index, argc - 1, argv + 1, FALSE);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  setlocale (LC_ALL, "");
+  g_log_set_writer_func (plugctl_log_writer, NULL, NULL);
+  options_init ();
+  status = run (argc, argv);
+  options_clear ();
+  return status;
+}

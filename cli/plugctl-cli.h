@@ -1,0 +1,113 @@
+/* plugctl-cli.h: what the plugctl subcommands share
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <plugctl.h>
+
+G_BEGIN_DECLS
+
+/* The exit status table of plugctl(1). */
+typedef enum
+{
+  PLUGCTL_EXIT_OK = 0,
+  PLUGCTL_EXIT_FAILED = 1,
+  PLUGCTL_EXIT_USAGE = 2,
+  PLUGCTL_EXIT_NOT_FOUND = 3,
+  PLUGCTL_EXIT_START = 4,
+} PlugctlExit;
+
+/* The options every subcommand accepts. */
+typedef struct
+{
+  GPtrArray *plugin_dirs;     /* NULL-terminated */
+  GPtrArray *connector_dirs;  /* NULL-terminated */
+  guint      timeout_ms;      /* 0: the profiles' own */
+  gboolean   json;
+  char      *policy;
+  gint       verbose;
+  gboolean   help;
+} PlugctlOptions;
+
+extern PlugctlOptions plugctl_options;
+
+/* plugctl.c */
+GOptionContext *plugctl_option_context_new   (const char          *parameter_string,
+                                              const char          *summary,
+                                              const GOptionEntry  *entries);
+void            plugctl_option_context_add_description (GOptionContext *context,
+                                                        const char     *text);
+int             plugctl_parse_options        (GOptionContext      *context,
+                                              int                 *argc,
+                                              char              ***argv,
+                                              gboolean             do_help);
+int             plugctl_usage_error          (const char          *format,
+                                              ...) G_GNUC_PRINTF (1, 2);
+int             plugctl_print_error          (const GError        *error,
+                                              int                  exit_code);
+int             plugctl_exit_code_for_call   (const GError        *error);
+int             plugctl_exit_code_for_start  (const GError        *error);
+void            plugctl_print_json           (JsonNode            *node,
+                                              gboolean             pretty);
+JsonNode       *plugctl_json_for_output      (JsonNode            *node);
+char           *plugctl_json_to_string       (JsonNode            *node,
+                                              gboolean             pretty);
+void            plugctl_print_json_line      (JsonNode            *node);
+JsonNode       *plugctl_parse_arg            (const char          *arg);
+GPtrArray      *plugctl_positional_args      (int                  argc,
+                                              char               **argv,
+                                              GError             **error);
+JsonArray      *plugctl_args_to_json         (GPtrArray           *words,
+                                              guint                first);
+const char     *plugctl_state_to_string      (PlugPluginState      state);
+
+/* plugctl-engine.c: the embedded engine, with the plugin `cli` */
+#define PLUGCTL_CLI_PLUGIN "cli"
+
+typedef struct _PlugctlEngine PlugctlEngine;
+
+void            plugctl_load_connectors      (void);
+PlugctlEngine  *plugctl_engine_open          (int                 *exit_code);
+int             plugctl_engine_close         (PlugctlEngine       *self,
+                                              int                  exit_code);
+PlugEngine     *plugctl_engine_get_engine    (PlugctlEngine       *self);
+GCancellable   *plugctl_engine_get_cancellable (PlugctlEngine     *self);
+int             plugctl_engine_get_signal    (PlugctlEngine       *self);
+int             plugctl_engine_signal_exit_code (PlugctlEngine    *self);
+int             plugctl_engine_fail          (PlugctlEngine       *self,
+                                              const GError        *error,
+                                              int                  exit_code);
+gboolean        plugctl_engine_lookup        (PlugctlEngine       *self,
+                                              const char          *name,
+                                              GError             **error);
+GPtrArray      *plugctl_engine_list_profiles (PlugctlEngine       *self);
+PlugProfile    *plugctl_engine_find_profile  (PlugctlEngine       *self,
+                                              const char          *name);
+const GError   *plugctl_engine_get_profile_error (PlugctlEngine   *self,
+                                                  const char      *name);
+PlugPluginState plugctl_engine_get_state     (PlugctlEngine       *self,
+                                              const char          *name);
+gboolean        plugctl_engine_activate      (PlugctlEngine       *self,
+                                              const char          *name,
+                                              GError             **error);
+gboolean        plugctl_engine_may_activate  (PlugctlEngine       *self,
+                                              const char          *name);
+void            plugctl_engine_wait          (PlugctlEngine       *self,
+                                              GAsyncResult       **result);
+void            plugctl_store_result         (GObject             *source,
+                                              GAsyncResult        *result,
+                                              gpointer             user_data);
+
+/* the subcommands: (argc, argv) start with the subcommand's name */
+int plugctl_cmd_list        (int argc, char **argv, gboolean do_help);
+int plugctl_cmd_info        (int argc, char **argv, gboolean do_help);
+int plugctl_cmd_connectors  (int argc, char **argv, gboolean do_help);
+int plugctl_cmd_call        (int argc, char **argv, gboolean do_help);
+int plugctl_cmd_activate    (int argc, char **argv, gboolean do_help);
+int plugctl_cmd_deactivate  (int argc, char **argv, gboolean do_help);
+int plugctl_cmd_emit        (int argc, char **argv, gboolean do_help);
+int plugctl_cmd_listen      (int argc, char **argv, gboolean do_help);
+int plugctl_cmd_batch       (int argc, char **argv, gboolean do_help);
+
+G_END_DECLS

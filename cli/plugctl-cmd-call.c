@@ -1,0 +1,249 @@
+/* plugctl-cmd-call.c: call, activate, deactivate, emit
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "plugctl-cli.h"
+
+static const char plugctl_args_text[] =
+  "Each ARG is JSON when it parses as JSON, else a string: 2 is a number,\n"
+  "'\"2\"' and hi are strings, '[1,2]' is an array. Put arguments that start\n"
+  "with '-' and are not numbers after '--'.";
+
+/* The words after the options; NULL, with the usage error printed, when
+ * one of @required is missing. */
+static GPtrArray *
+parse_words (int                 argc,
+             char              **argv,
+             const char * const *required)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) words = plugctl_positional_args (argc, argv, &error);
+
+  if (words == NULL)
+    {
+      plugctl_usage_error ("%s", error->message);
+      return NULL;
+    }
+  if (words->len < g_strv_length ((char **) required))
+    {
+      plugctl_usage_error ("Missing %s", required[words->len]);
+      return NULL;
+    }
+  return g_steal_pointer (&words);
+}
+
+static int
+run_call (PlugctlEngine *engine,
+          const char    *path,
+          const char    *method,
+          JsonArray     *args)
+{
+  PlugEngine *plug_engine = plugctl_engine_get_engine (engine);
+  g_autofree char *target = g_strndup (path, strcspn (path, "."));
+  const GError *profile_error = plugctl_engine_get_profile_error (engine, target);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (profile_error != NULL)
+    return plugctl_print_error (profile_error, PLUGCTL_EXIT_NOT_FOUND);
+
+  /* activating first tells a plugin that does not start (exit status 4)
+   * from a call that fails; the call itself activates when the policy
+   * forbids `cli` to, and fails with the protocol's text */
+  if (plug_engine_is_registered (plug_engine, target) &&
+      plugctl_engine_may_activate (engine, target) &&
+      !plugctl_engine_activate (engine, target, &error))
+    return plugctl_engine_fail (engine, error, plugctl_exit_code_for_start (error));
+
+  plug_engine_call (plug_engine, PLUGCTL_CLI_PLUGIN, path, method, args,
+                    plugctl_engine_get_cancellable (engine),
+                    plugctl_store_result, &result);
+  plugctl_engine_wait (engine, &result);
+  node = plug_engine_call_finish (plug_engine, result, &error);
+  if (node == NULL)
+    return plugctl_engine_fail (engine, error, plugctl_exit_code_for_call (error));
+
+  plugctl_print_json (node, FALSE);
+  return PLUGCTL_EXIT_OK;
+}
+
+int
+plugctl_cmd_call (int      argc,
+                  char   **argv,
+                  gboolean do_help)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GPtrArray) words = NULL;
+  g_autoptr(JsonArray) args = NULL;
+  PlugctlEngine *engine;
+  int status;
+
+  context = plugctl_option_context_new ("PLUGIN METHOD [ARG…]",
+                                        "Call METHOD of PLUGIN with the ARGs as the "
+                                        "plugin cli, print the result as JSON on one "
+                                        "line, then stop the plugin. PLUGIN may be a "
+                                        "service path such as cmd.git.",
+                                        NULL);
+  g_option_context_set_ignore_unknown_options (context, TRUE);
+  plugctl_option_context_add_description (context, plugctl_args_text);
+  status = plugctl_parse_options (context, &argc, &argv, do_help);
+  if (status >= 0)
+    return status;
+  words = parse_words (argc, argv, (const char * const[]) { "PLUGIN", "METHOD", NULL });
+  if (words == NULL)
+    return PLUGCTL_EXIT_USAGE;
+
+  engine = plugctl_engine_open (&status);
+  if (engine == NULL)
+    return status;
+
+  args = plugctl_args_to_json (words, 2);
+  status = run_call (engine, g_ptr_array_index (words, 0),
+                     g_ptr_array_index (words, 1), args);
+  return plugctl_engine_close (engine, status);
+}
+
+static void
+print_methods (PlugProfile *profile)
+{
+  const char * const *methods = plug_profile_get_methods (profile);
+
+  if (plugctl_options.json)
+    {
+      g_autoptr(JsonArray) array = json_array_new ();
+      g_autoptr(JsonNode) root = json_node_new (JSON_NODE_ARRAY);
+
+      for (gsize i = 0; methods != NULL && methods[i] != NULL; i++)
+        json_array_add_string_element (array, methods[i]);
+      json_node_set_array (root, array);
+      plugctl_print_json (root, FALSE);
+    }
+  else
+    {
+      g_autofree char *joined = NULL;
+
+      joined = methods != NULL ? g_strjoinv (", ", (char **) methods) : g_strdup ("");
+      g_print ("%s: active (methods: %s)\n", plug_profile_get_name (profile), joined);
+    }
+}
+
+int
+plugctl_cmd_activate (int      argc,
+                      char   **argv,
+                      gboolean do_help)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  PlugctlEngine *engine;
+  const char *name;
+  int status;
+
+  context = plugctl_option_context_new ("PLUGIN",
+                                        "Start PLUGIN, wait for its handshake and print "
+                                        "the methods it exposes (a JSON array with "
+                                        "--json). plugctl stops it again on exit.",
+                                        NULL);
+  status = plugctl_parse_options (context, &argc, &argv, do_help);
+  if (status >= 0)
+    return status;
+  if (argc < 2)
+    return plugctl_usage_error ("Missing PLUGIN");
+  if (argc > 2)
+    return plugctl_usage_error ("Unexpected argument \"%s\"", argv[2]);
+  name = argv[1];
+
+  engine = plugctl_engine_open (&status);
+  if (engine == NULL)
+    return status;
+
+  if (!plugctl_engine_lookup (engine, name, &error))
+    status = plugctl_print_error (error, PLUGCTL_EXIT_NOT_FOUND);
+  else if (!plugctl_engine_activate (engine, name, &error))
+    status = plugctl_engine_fail (engine, error, plugctl_exit_code_for_start (error));
+  else
+    print_methods (plugctl_engine_find_profile (engine, name));
+  return plugctl_engine_close (engine, status);
+}
+
+int
+plugctl_cmd_deactivate (int      argc,
+                        char   **argv,
+                        gboolean do_help)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  PlugctlEngine *engine;
+  const char *name;
+  int status;
+
+  context = plugctl_option_context_new ("PLUGIN",
+                                        "Stop PLUGIN. Stopping a plugin that does not "
+                                        "run does nothing and succeeds.",
+                                        NULL);
+  status = plugctl_parse_options (context, &argc, &argv, do_help);
+  if (status >= 0)
+    return status;
+  if (argc < 2)
+    return plugctl_usage_error ("Missing PLUGIN");
+  if (argc > 2)
+    return plugctl_usage_error ("Unexpected argument \"%s\"", argv[2]);
+  name = argv[1];
+
+  engine = plugctl_engine_open (&status);
+  if (engine == NULL)
+    return status;
+
+  if (!plugctl_engine_lookup (engine, name, &error))
+    return plugctl_engine_close (engine, plugctl_print_error (error, PLUGCTL_EXIT_NOT_FOUND));
+
+  plug_engine_deactivate (plugctl_engine_get_engine (engine), name,
+                          plugctl_engine_get_cancellable (engine),
+                          plugctl_store_result, &result);
+  plugctl_engine_wait (engine, &result);
+  if (!plug_engine_deactivate_finish (plugctl_engine_get_engine (engine), result, &error))
+    status = plugctl_engine_fail (engine, error, PLUGCTL_EXIT_FAILED);
+  g_clear_object (&result);  /* it holds the engine */
+  return plugctl_engine_close (engine, status);
+}
+
+int
+plugctl_cmd_emit (int      argc,
+                  char   **argv,
+                  gboolean do_help)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GPtrArray) words = NULL;
+  g_autoptr(JsonArray) args = NULL;
+  g_autoptr(GError) error = NULL;
+  PlugctlEngine *engine;
+  int status;
+
+  context = plugctl_option_context_new ("EVENT [ARG…]",
+                                        "Emit EVENT with the ARGs from the plugin cli "
+                                        "to the plugins that listen to it.",
+                                        NULL);
+  g_option_context_set_ignore_unknown_options (context, TRUE);
+  plugctl_option_context_add_description (context, plugctl_args_text);
+  status = plugctl_parse_options (context, &argc, &argv, do_help);
+  if (status >= 0)
+    return status;
+  words = parse_words (argc, argv, (const char * const[]) { "EVENT", NULL });
+  if (words == NULL)
+    return PLUGCTL_EXIT_USAGE;
+
+  engine = plugctl_engine_open (&status);
+  if (engine == NULL)
+    return status;
+
+  args = plugctl_args_to_json (words, 1);
+  if (!plug_engine_emit (plugctl_engine_get_engine (engine), PLUGCTL_CLI_PLUGIN,
+                         g_ptr_array_index (words, 0), args, &error))
+    status = plugctl_engine_fail (engine, error, PLUGCTL_EXIT_FAILED);
+  return plugctl_engine_close (engine, status);
+}

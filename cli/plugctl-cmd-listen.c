@@ -1,0 +1,149 @@
+/* plugctl-cmd-listen.c: listen
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "plugctl-cli.h"
+
+typedef struct
+{
+  const char *emitter;
+  gint        count;     /* 0: until interrupted */
+  gint        received;
+  gboolean    lost;      /* the emitter stopped */
+} Listen;
+
+static void
+on_event (const char *emitter,
+          const char *event,
+          JsonArray  *args,
+          gpointer    user_data)
+{
+  Listen *listen = user_data;
+  g_autoptr(JsonNode) line = NULL;
+
+  if (listen->count > 0 && listen->received >= listen->count)
+    return;
+  listen->received++;
+
+  if (plugctl_options.json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "emitter");
+      json_builder_add_string_value (builder, emitter);
+      json_builder_set_member_name (builder, "event");
+      json_builder_add_string_value (builder, event);
+      json_builder_set_member_name (builder, "args");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < json_array_get_length (args); i++)
+        json_builder_add_value (builder, json_array_dup_element (args, i));
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+      line = json_builder_get_root (builder);
+    }
+  else
+    {
+      line = json_node_new (JSON_NODE_ARRAY);
+      json_node_set_array (line, args);
+    }
+  plugctl_print_json_line (line);
+}
+
+static void
+on_plugin_deactivated (PlugManager *manager,
+                       PlugProfile *profile,
+                       gpointer     user_data)
+{
+  Listen *listen = user_data;
+
+  if (g_strcmp0 (plug_profile_get_name (profile), listen->emitter) == 0)
+    listen->lost = TRUE;
+}
+
+static int
+run_listen (PlugctlEngine *engine,
+            Listen        *listen,
+            const char    *event)
+{
+  PlugEngine *plug_engine = plugctl_engine_get_engine (engine);
+  PlugManager *manager = plug_engine_get_manager (plug_engine);
+  g_autoptr(GError) error = NULL;
+  gulong handler_id;
+  int status = PLUGCTL_EXIT_OK;
+
+  if (!plugctl_engine_lookup (engine, listen->emitter, &error))
+    return plugctl_print_error (error, PLUGCTL_EXIT_NOT_FOUND);
+
+  /* subscribe first: the emitter may emit as soon as it is active */
+  if (!plug_engine_on (plug_engine, PLUGCTL_CLI_PLUGIN, listen->emitter, event,
+                       on_event, listen, NULL, &error))
+    return plugctl_print_error (error, PLUGCTL_EXIT_FAILED);
+
+  if (plugctl_engine_may_activate (engine, listen->emitter) &&
+      !plugctl_engine_activate (engine, listen->emitter, &error))
+    {
+      if (plugctl_engine_get_signal (engine) != 0)
+        return PLUGCTL_EXIT_OK;
+      return plugctl_print_error (error, plugctl_exit_code_for_start (error));
+    }
+
+  handler_id = g_signal_connect (manager, "plugin-deactivated",
+                                 G_CALLBACK (on_plugin_deactivated), listen);
+  while (plugctl_engine_get_signal (engine) == 0 && !listen->lost &&
+         (listen->count == 0 || listen->received < listen->count))
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_handler_disconnect (manager, handler_id);
+
+  if (listen->lost && plugctl_engine_get_signal (engine) == 0 &&
+      (listen->count == 0 || listen->received < listen->count))
+    {
+      g_printerr ("plugctl: %s stopped\n", listen->emitter);
+      status = PLUGCTL_EXIT_FAILED;
+    }
+  plug_engine_off (plug_engine, PLUGCTL_CLI_PLUGIN, listen->emitter, event);
+  return status;
+}
+
+int
+plugctl_cmd_listen (int      argc,
+                    char   **argv,
+                    gboolean do_help)
+{
+  Listen listen = { NULL, };
+  const GOptionEntry entries[] = {
+    { "count", 'n', 0, G_OPTION_ARG_INT, &listen.count,
+      "Exit after N events", "N" },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  PlugctlEngine *engine;
+  int status;
+
+  context = plugctl_option_context_new ("PLUGIN EVENT",
+                                        "Start PLUGIN and print each EVENT it emits "
+                                        "as one line of JSON: the arguments, or with "
+                                        "--json an object {\"emitter\", \"event\", "
+                                        "\"args\"}. Runs until N events with --count, "
+                                        "or until SIGINT or SIGTERM (exit status 0).",
+                                        entries);
+  status = plugctl_parse_options (context, &argc, &argv, do_help);
+  if (status >= 0)
+    return status;
+  if (argc < 3)
+    return plugctl_usage_error ("Missing %s", argc < 2 ? "PLUGIN" : "EVENT");
+  if (argc > 3)
+    return plugctl_usage_error ("Unexpected argument \"%s\"", argv[3]);
+  if (listen.count < 0)
+    return plugctl_usage_error ("Invalid count %d", listen.count);
+  listen.emitter = argv[1];
+
+  engine = plugctl_engine_open (&status);
+  if (engine == NULL)
+    return status;
+
+  status = run_listen (engine, &listen, argv[2]);
+  return plugctl_engine_close (engine, status);
+}
