@@ -18,5 +18,6 @@
 # include "plug-channel.h"
 # include "plug-client-connector.h"
 # include "plug-fd-client-connector.h"
+# include "plug-dbus-client-connector.h"
 # include "plug-client.h"
 #undef PLUGCTL_INSIDE
