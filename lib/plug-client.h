@@ -9,6 +9,7 @@
 #endif
 
 #include <gio/gio.h>
+#include <gmodule.h>
 #include <json-glib/json-glib.h>
 
 #include "plug-macros.h"
@@ -56,8 +57,12 @@ G_DECLARE_FINAL_TYPE (PlugClient, plug_client, PLUG, CLIENT, GObject)
 
 PLUG_AVAILABLE_IN_ALL
 PlugClient   *plug_client_new              (PlugClientConnector  *connector);
-/* The connector a plugin process was started with (NODE_CHANNEL_FD);
- * on error prints nothing and returns NULL. */
+/* The connector a plugin process was started with: the channel of
+ * NODE_CHANNEL_FD (child-process connector); else, when
+ * PLUGCTL_DBUS_NAME is set, that name on D-Bus (the `dbus` connector,
+ * see plug-dbus-client-connector.h: a D-Bus .service file's Exec can be
+ * `env PLUGCTL_DBUS_NAME=org.example.Plugin /path/to/plugin`, unchanged).
+ * On error prints nothing and returns NULL. */
 PLUG_AVAILABLE_IN_ALL
 PlugClient   *plug_client_new_for_environment (GError            **error);
 
@@ -119,5 +124,43 @@ void          plug_client_off              (PlugClient          *self,
  * the engine closes the channel. Returns 0, for main() to return. */
 PLUG_AVAILABLE_IN_ALL
 int           plug_client_run              (PlugClient          *self);
+
+/**
+ * PlugClientModuleSetupFunc:
+ * @client: a client whose connector is ready, not started yet
+ *
+ * The entry point of a plugin built as a shared module for the `thread`
+ * connector: it adds the plugin's methods (and listeners) to @client and
+ * returns; the connector then runs @client on the plugin's own thread.
+ * It must not call plug_client_run() itself, nor block.
+ */
+typedef void (*PlugClientModuleSetupFunc) (PlugClient *client);
+
+/* The name of the entry point a `thread` plugin module exports. */
+#define PLUG_CLIENT_MODULE_SETUP_SYMBOL "plug_client_module_setup"
+
+/**
+ * PLUG_CLIENT_DEFINE_MODULE:
+ * @setup_func: a #PlugClientModuleSetupFunc
+ *
+ * Exports the entry point of a `thread` plugin module, so that the same
+ * source builds as a program (main() calls @setup_func, then
+ * plug_client_run()) and as a module:
+ *
+ * |[<!-- language="C" -->
+ * #ifdef MY_PLUGIN_MODULE
+ * PLUG_CLIENT_DEFINE_MODULE (my_plugin_setup)
+ * #else
+ * int main (void) { … my_plugin_setup (client); return plug_client_run (client); }
+ * #endif
+ * ]|
+ */
+#define PLUG_CLIENT_DEFINE_MODULE(setup_func)                                  \
+  G_MODULE_EXPORT void plug_client_module_setup (PlugClient *client);          \
+  G_MODULE_EXPORT void                                                         \
+  plug_client_module_setup (PlugClient *client)                                \
+  {                                                                            \
+    (setup_func) (client);                                                     \
+  }
 
 G_END_DECLS

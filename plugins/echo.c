@@ -4,6 +4,13 @@
  *
  * Methods: echo (emits `echoed` with its argument, then returns it), sum,
  * fail, slow and ping. It exists to show and test the client library.
+ *
+ * The same source builds as a program (`plugctl-echo`, for the
+ * child-process connector) and, with PLUGCTL_ECHO_MODULE defined, as a
+ * module (`echo-thread.so`, for the thread connector): both run
+ * echo_setup(). So that it behaves the same on the plugin's own thread,
+ * it attaches its timers to the thread-default main context, never to
+ * the global default one.
  */
 #include <stdio.h>
 
@@ -66,14 +73,15 @@ typedef struct
 {
   PlugCall *call;
   JsonNode *value;
-  guint     timeout_id;
+  GSource  *timer;  /* owns the SlowCall */
   gulong    cancelled_id;
 } SlowCall;
 
 static void
-slow_call_free (SlowCall *slow)
+slow_call_free (gpointer data)
 {
-  g_clear_handle_id (&slow->timeout_id, g_source_remove);
+  SlowCall *slow = data;
+
   if (slow->cancelled_id != 0)
     g_signal_handler_disconnect (plug_call_get_cancellable (slow->call), slow->cancelled_id);
   g_clear_pointer (&slow->value, json_node_unref);
@@ -86,9 +94,7 @@ on_slow_timeout (gpointer user_data)
 {
   SlowCall *slow = user_data;
 
-  slow->timeout_id = 0;
   plug_call_return_value (slow->call, slow->value);
-  slow_call_free (slow);
 
   return G_SOURCE_REMOVE;
 }
@@ -97,8 +103,9 @@ static void
 on_slow_cancelled (GCancellable *cancellable,
                    SlowCall     *slow)
 {
-  /* The call already has its answer (the cancel error): stop the timer. */
-  slow_call_free (slow);
+  /* The call already has its answer (the cancel error): stop the timer,
+   * which frees @slow. */
+  g_source_destroy (slow->timer);
 }
 
 static void
@@ -124,7 +131,13 @@ slow_method (PlugCall *call,
   slow->value = json_array_get_length (args) > 1
                   ? json_node_copy (json_array_get_element (args, 1))
                   : json_node_new (JSON_NODE_NULL);
-  slow->timeout_id = g_timeout_add ((guint) ms, on_slow_timeout, slow);
+  slow->timer = g_timeout_source_new ((guint) ms);
+  g_source_set_callback (slow->timer, on_slow_timeout, slow, slow_call_free);
+  g_source_set_static_name (slow->timer, "[plugctl-echo] slow");
+  g_source_attach (slow->timer, g_main_context_get_thread_default ());
+  /* The context owns the timer; it is destroyed when it fires, when the
+   * call is cancelled, or with the context. */
+  g_source_unref (slow->timer);
   if (cancellable != NULL)
     slow->cancelled_id = g_signal_connect (cancellable, "cancelled",
                                            G_CALLBACK (on_slow_cancelled), slow);
@@ -140,6 +153,22 @@ ping_method (PlugCall *call,
   plug_call_return_value (call, pong);
 }
 
+static void
+echo_setup (PlugClient *client)
+{
+  plug_client_add_method (client, "echo", echo_method, client, NULL);
+  plug_client_add_method (client, "sum", sum_method, NULL, NULL);
+  plug_client_add_method (client, "fail", fail_method, NULL, NULL);
+  plug_client_add_method (client, "slow", slow_method, NULL, NULL);
+  plug_client_add_method (client, "ping", ping_method, NULL, NULL);
+}
+
+#ifdef PLUGCTL_ECHO_MODULE
+
+PLUG_CLIENT_DEFINE_MODULE (echo_setup)
+
+#else
+
 int
 main (int   argc,
       char *argv[])
@@ -154,11 +183,9 @@ main (int   argc,
       return 1;
     }
 
-  plug_client_add_method (client, "echo", echo_method, client, NULL);
-  plug_client_add_method (client, "sum", sum_method, NULL, NULL);
-  plug_client_add_method (client, "fail", fail_method, NULL, NULL);
-  plug_client_add_method (client, "slow", slow_method, NULL, NULL);
-  plug_client_add_method (client, "ping", ping_method, NULL, NULL);
+  echo_setup (client);
 
   return plug_client_run (client);
 }
+
+#endif

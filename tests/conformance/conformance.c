@@ -5,7 +5,10 @@
  * Each case runs once per (connector, plugin) pair, as
  * /conformance/<connector>/<plugin>/<case>, on a fresh engine with the
  * in-process caller "test". The plugins are the bundled echo plugins,
- * which expose echo, sum, fail, slow and ping and emit `echoed`.
+ * which expose echo, sum, fail, slow and ping and emit `echoed`; the
+ * `thread` connector runs `echo-thread`, the module built from the same
+ * echo.c as the `echo` program. A case that checks what only one
+ * connector has (child processes, threads) names that connector.
  */
 #include "config.h"
 
@@ -25,6 +28,7 @@ static const Pair pairs[] = {
   { "child-process", "echo", NULL },
   { "child-process", "node-echo", "node" },
   { "child-process", "py-echo", "python3" },
+  { "thread", "echo-thread", NULL },
 };
 
 typedef struct
@@ -45,6 +49,7 @@ typedef struct
   const char *name;
   void      (*func) (Fixture *f);
   Options     options;
+  const char *only_connector;  /* NULL: every connector */
 } CaseInfo;
 
 typedef struct
@@ -531,6 +536,137 @@ test_no_zombie_no_fd_leak (Fixture *f)
   test_wait_until (&no_pidfd, 1000, "GLib to close its pidfds");
 }
 
+/* Threads of this process named after @plugin (GLib names a thread, up
+ * to 15 bytes, with the name it was created with). */
+static guint
+count_plugin_threads (const char *plugin)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  g_autofree char *comm = g_strndup (plugin, 15);
+  const char *task;
+  guint count = 0;
+
+  g_assert_nonnull (dir);
+  while ((task = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename ("/proc/self/task", task, "comm", NULL);
+      g_autofree char *contents = NULL;
+
+      if (g_file_get_contents (path, &contents, NULL, NULL) &&
+          g_str_equal (g_strchomp (contents), comm))
+        count++;
+    }
+
+  return count;
+}
+
+static guint
+count_threads (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  guint count = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    count++;
+
+  return count;
+}
+
+static void
+test_thread_joined_no_fd_leak (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  guint threads_before;
+  guint fds_before;
+
+  /* A first run sets up what GLib keeps for good. */
+  assert_echo (f, "[0]", "0");
+  test_deactivate (f->engine, f->name, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (count_plugin_threads (f->name), ==, 0);
+  threads_before = count_threads ();
+  fds_before = test_count_fds ();
+
+  assert_echo (f, "[1]", "1");
+  g_assert_cmpuint (count_plugin_threads (f->name), ==, 1);
+  g_assert_cmpuint (count_threads (), ==, threads_before + 1);
+
+  /* Joined by the time the deactivation has finished. */
+  test_deactivate (f->engine, f->name, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_plugin_threads (f->name), ==, 0);
+  g_assert_cmpuint (count_threads (), ==, threads_before);
+  g_assert_cmpuint (test_count_fds (), ==, fds_before);
+}
+
+typedef struct
+{
+  PlugConnector *connector;
+  gboolean       sent;
+} PendingWatch;
+
+static gboolean
+check_call_pending (gpointer user_data)
+{
+  PendingWatch *watch = user_data;
+
+  watch->sent = plug_connector_get_n_pending (watch->connector) > 0;
+  return watch->sent ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+}
+
+static void
+test_deactivate_fails_pending (Fixture *f)
+{
+  g_autoptr(JsonArray) args = test_parse_args ("[5000, \"never\"]");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonNode) value = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+  GAsyncResult *slot = NULL;
+  GAsyncResult *deactivated = NULL;
+  PendingWatch watch = { NULL, FALSE };
+  PlugPlugin *plugin;
+  gint64 start;
+
+  test_activate (f->engine, f->name, &error);
+  g_assert_no_error (error);
+  plugin = plug_engine_get_plugin (f->engine, f->name);
+  g_assert_true (PLUG_IS_CONNECTOR (plugin));
+
+  plug_engine_call (f->engine, TEST_CALLER, f->name, "slow", args, NULL,
+                    test_store_result, &slot);
+  watch.connector = PLUG_CONNECTOR (plugin);
+  g_timeout_add (1, check_call_pending, &watch);
+  test_wait_until (&watch.sent, TEST_WAIT_MS, "the slow call to be sent");
+
+  start = g_get_monotonic_time ();
+  plug_engine_deactivate (f->engine, f->name, NULL, test_store_result, &deactivated);
+  result = test_wait_result (&slot, TEST_WAIT_MS, "the call pending at the deactivation");
+  value = plug_engine_call_finish (f->engine, result, &error);
+
+  expected = g_strdup_printf ("Plugin %s was deactivated before call slow from %s finished",
+                              f->name, TEST_CALLER);
+  g_assert_null (value);
+  /* The engine's queue ends the call it was running for that target. */
+  g_assert_error (error, PLUG_ERROR, PLUG_ERROR_NOT_ACTIVATED);
+  g_assert_cmpstr (error->message, ==, expected);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 1000 * G_TIME_SPAN_MILLISECOND);
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  result = test_wait_result (&deactivated, TEST_WAIT_MS, "the deactivation");
+  plug_engine_deactivate_finish (f->engine, result, &error);
+  g_assert_no_error (error);
+  g_assert_false (plug_engine_is_active (f->engine, f->name));
+  if (g_str_equal (f->pair->connector, "thread"))
+    g_assert_cmpuint (count_plugin_threads (f->name), ==, 0);
+
+  /* And it comes back. */
+  assert_echo (f, "[\"again\"]", "\"again\"");
+}
+
 static const CaseInfo cases[] = {
   { "call-echo-string", test_echo_string, { 0, } },
   { "call-echo-number", test_echo_number, { 0, } },
@@ -544,7 +680,9 @@ static const CaseInfo cases[] = {
   { "calls-in-flight-256", test_many_in_flight, { .concurrency = N_IN_FLIGHT } },
   { "event-reaches-listener-before-answer", test_event_before_answer, { 0, } },
   { "deactivate-reactivate-call", test_reactivate, { 0, } },
-  { "deactivate-no-zombie-no-fd-leak", test_no_zombie_no_fd_leak, { 0, } },
+  { "deactivate-fails-pending-calls", test_deactivate_fails_pending, { 0, } },
+  { "deactivate-no-zombie-no-fd-leak", test_no_zombie_no_fd_leak, { 0, }, "child-process" },
+  { "deactivate-joins-thread-no-fd-leak", test_thread_joined_no_fd_leak, { 0, }, "thread" },
 };
 
 int
@@ -558,9 +696,14 @@ main (int   argc,
   for (guint p = 0; p < G_N_ELEMENTS (pairs); p++)
     for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
       {
-        Case *test_case = g_new0 (Case, 1);
+        Case *test_case;
         g_autofree char *path = NULL;
 
+        if (cases[c].only_connector != NULL &&
+            !g_str_equal (cases[c].only_connector, pairs[p].connector))
+          continue;
+
+        test_case = g_new0 (Case, 1);
         test_case->pair = &pairs[p];
         test_case->info = &cases[c];
         path = g_strdup_printf ("/conformance/%s/%s/%s", pairs[p].connector,
