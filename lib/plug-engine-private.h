@@ -4,7 +4,10 @@
  */
 #pragma once
 
+#include "plug-call.h"
 #include "plug-engine.h"
+#include "plug-events-private.h"
+#include "plug-queue-private.h"
 
 G_BEGIN_DECLS
 
@@ -16,5 +19,36 @@ G_BEGIN_DECLS
  * `profile-updated` signal. */
 void      plug_engine_profile_updated (PlugEngine  *self,
                                        PlugPlugin  *plugin);
+
+/* Shared by plug-engine.c and plug-engine-call.c only. */
+
+/* One registered plugin. Reference counted: activations, deactivations
+ * and calls in flight keep it alive after a removal. */
+typedef struct _PlugEngineEntry PlugEngineEntry;
+
+/* (transfer none) (nullable): NULL when @name is NULL, unknown or being
+ * removed */
+PlugEngineEntry  *plug_engine_lookup_entry        (PlugEngine       *self,
+                                                   const char       *name);
+/* (transfer none) */
+PlugEvents       *plug_engine_get_events          (PlugEngine       *self);
+/* Whether @name is registered and active or activating. */
+gboolean          plug_engine_can_act             (PlugEngine       *self,
+                                                   const char       *name);
+PlugEngineEntry  *plug_engine_entry_ref           (PlugEngineEntry  *entry);
+void              plug_engine_entry_unref         (gpointer          entry);
+/* (transfer none) */
+PlugEngine       *plug_engine_entry_get_engine    (PlugEngineEntry  *entry);
+/* (transfer none) */
+PlugPlugin       *plug_engine_entry_get_plugin    (PlugEngineEntry  *entry);
+/* (transfer none) */
+PlugQueue        *plug_engine_entry_get_queue     (PlugEngineEntry  *entry);
+/* Starts the activation of @entry's plugin, or joins the one in progress. */
+void              plug_engine_entry_activate      (PlugEngineEntry  *entry);
+
+/* The PlugQueueCheckFunc of every entry's queue (@user_data: the entry):
+ * exposure against the current profile, then the call permission. */
+GError           *plug_engine_check_call          (PlugCall         *call,
+                                                   gpointer          user_data);
 
 G_END_DECLS

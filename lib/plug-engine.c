@@ -1,11 +1,10 @@
-/* plug-engine.c: registry, activation, call routing and events
+/* plug-engine.c: registry, activation and deactivation
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
 
 #include "plug-engine-private.h"
-#include "plug-call-private.h"
 #include "plug-connector-module.h"
 #include "plug-error.h"
 #include "plug-events-private.h"
@@ -13,9 +12,8 @@
 #include "plug-plugin-private.h"
 #include "plug-queue-private.h"
 
-/* One registered plugin. Reference counted (g_rc_box): activations,
- * deactivations and calls in flight keep it alive after a removal. */
-typedef struct
+/* One registered plugin, a g_rc_box (see plug-engine-private.h). */
+struct _PlugEngineEntry
 {
   PlugEngine *engine;
   PlugPlugin *plugin;
@@ -32,7 +30,9 @@ typedef struct
   /* The deactivation in progress follows an activation that completed. */
   gboolean deactivating_was_active;
   gboolean removing;
-} Entry;
+};
+
+typedef PlugEngineEntry Entry;
 
 struct _PlugEngine
 {
@@ -59,16 +59,34 @@ entry_clear (gpointer data)
   g_clear_object (&entry->plugin);
 }
 
-static Entry *
-entry_ref (Entry *entry)
+PlugEngineEntry *
+plug_engine_entry_ref (PlugEngineEntry *entry)
 {
   return g_rc_box_acquire (entry);
 }
 
-static void
-entry_unref (gpointer entry)
+void
+plug_engine_entry_unref (gpointer entry)
 {
   g_rc_box_release_full (entry, entry_clear);
+}
+
+PlugEngine *
+plug_engine_entry_get_engine (PlugEngineEntry *entry)
+{
+  return entry->engine;
+}
+
+PlugPlugin *
+plug_engine_entry_get_plugin (PlugEngineEntry *entry)
+{
+  return entry->plugin;
+}
+
+PlugQueue *
+plug_engine_entry_get_queue (PlugEngineEntry *entry)
+{
+  return entry->queue;
 }
 
 static const char *
@@ -83,9 +101,9 @@ entry_state (Entry *entry)
   return plug_plugin_get_state (entry->plugin);
 }
 
-static Entry *
-lookup_entry (PlugEngine *self,
-              const char *name)
+PlugEngineEntry *
+plug_engine_lookup_entry (PlugEngine *self,
+                          const char *name)
 {
   Entry *entry;
 
@@ -98,15 +116,21 @@ lookup_entry (PlugEngine *self,
 /* A plugin may call, listen and emit from the start of its activation
  * (Remix lets activate() use the API): its first calls can arrive in
  * the same read as its handshake answer. */
-static gboolean
-can_act (PlugEngine *self,
-         const char *name)
+gboolean
+plug_engine_can_act (PlugEngine *self,
+                     const char *name)
 {
-  Entry *entry = lookup_entry (self, name);
+  Entry *entry = plug_engine_lookup_entry (self, name);
 
   return entry != NULL &&
          (entry_state (entry) == PLUG_PLUGIN_STATE_ACTIVE ||
           entry_state (entry) == PLUG_PLUGIN_STATE_ACTIVATING);
+}
+
+PlugEvents *
+plug_engine_get_events (PlugEngine *self)
+{
+  return self->events;
 }
 
 /* Completes the waiters present now; the array may gain new ones. */
@@ -171,7 +195,7 @@ on_plugin_activated (GObject      *source,
     }
 
 out:
-  entry_unref (entry);
+  plug_engine_entry_unref (entry);
   g_free (activation);
 }
 
@@ -184,7 +208,7 @@ start_activation (Entry *entry)
   entry->activate_after_deactivation = FALSE;
 
   activation = g_new0 (Activation, 1);
-  activation->entry = entry_ref (entry);
+  activation->entry = plug_engine_entry_ref (entry);
   activation->serial = ++entry->activation_serial;
   g_clear_object (&entry->activation_cancellable);
   entry->activation_cancellable = g_cancellable_new ();
@@ -219,6 +243,12 @@ request_activation (Entry *entry,
     start_activation (entry);
 }
 
+void
+plug_engine_entry_activate (PlugEngineEntry *entry)
+{
+  request_activation (entry, NULL);
+}
+
 static void
 on_plugin_deactivated (GObject      *source,
                        GAsyncResult *result,
@@ -240,7 +270,7 @@ on_plugin_deactivated (GObject      *source,
       (entry->activate_after_deactivation || entry->activate_waiters->len > 0))
     start_activation (entry);
 
-  entry_unref (entry);
+  plug_engine_entry_unref (entry);
 }
 
 /* PROTOCOL.md §6: pending calls fail at once, the plugin's subscriptions
@@ -277,7 +307,7 @@ start_deactivation (Entry        *entry,
 
   PLUG_PLUGIN_GET_CLASS (entry->plugin)->deactivate (entry->plugin,
                                                      on_plugin_deactivated,
-                                                     entry_ref (entry));
+                                                     plug_engine_entry_ref (entry));
 }
 
 static void
@@ -326,437 +356,6 @@ on_plugin_lost (PlugPlugin   *plugin,
     }
 }
 
-/* Calls */
-
-static char *
-format_exposed (PlugProfile *profile)
-{
-  const char * const *methods = plug_profile_get_methods (profile);
-  GString *list = g_string_new (NULL);
-
-  for (guint i = 0; methods != NULL && methods[i] != NULL; i++)
-    {
-      if (g_str_equal (methods[i], "canDeactivate"))
-        continue;
-      g_string_append_printf (list, "\"%s\",", methods[i]);
-    }
-  g_string_append (list, "\"canDeactivate\"");
-
-  return g_string_free (list, FALSE);
-}
-
-static gboolean
-is_exposed (PlugProfile *profile,
-            const char  *method)
-{
-  return g_str_equal (method, "canDeactivate") ||
-         plug_profile_has_method (profile, method);
-}
-
-/* Exposure against the current profile (a handshake may have replaced
- * the methods), then the policy. */
-static GError *
-check_call (PlugCall *call,
-            gpointer  user_data)
-{
-  Entry *entry = user_data;
-  PlugProfile *profile = plug_plugin_get_profile (entry->plugin);
-  const char *caller = plug_call_get_caller (call);
-  const char *method = plug_call_get_method (call);
-  const char *target = entry_name (entry);
-
-  if (!is_exposed (profile, method))
-    {
-      g_autofree char *list = format_exposed (profile);
-
-      return g_error_new (PLUG_ERROR, PLUG_ERROR_NOT_EXPOSED,
-                          "Cannot call method \"%s\" of \"%s\" from \"%s\", because \"%s\" "
-                          "is not exposed. Here is the list of exposed methods: %s",
-                          method, target, caller, method, list);
-    }
-
-  if (!g_str_equal (caller, PLUG_MANAGER_NAME) &&
-      !plug_manager_is_allowed (entry->engine->manager, PLUG_PERMISSION_CALL,
-                                caller, target, method))
-    return g_error_new (PLUG_ERROR, PLUG_ERROR_PERMISSION_DENIED,
-                        "Plugin %s has no right to call method %s of plugin %s",
-                        caller, method, target);
-
-  return NULL;
-}
-
-typedef struct
-{
-  PlugEngine *engine;
-  GTask *task;
-  PlugCall *call;
-  Entry *target;
-  GSource *cancel_source;
-  gboolean queued;
-} Request;
-
-static void
-request_free (Request *request)
-{
-  if (request->cancel_source != NULL)
-    {
-      g_source_destroy (request->cancel_source);
-      g_source_unref (request->cancel_source);
-    }
-  g_clear_object (&request->task);
-  g_clear_object (&request->call);
-  g_clear_pointer (&request->target, entry_unref);
-  g_clear_object (&request->engine);
-  g_free (request);
-}
-
-static void
-on_call_done (PlugCall *call,
-              gpointer  user_data)
-{
-  Request *request = user_data;
-  g_autoptr(GError) error = NULL;
-  JsonNode *result;
-
-  result = plug_call_get_result (call, &error);
-  if (error != NULL)
-    g_task_return_error (request->task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (request->task, json_node_ref (result),
-                           (GDestroyNotify) json_node_unref);
-
-  if (request->queued)
-    plug_queue_call_done (request->target->queue, call);
-
-  request_free (request);
-}
-
-static gboolean
-on_call_cancelled (GCancellable *cancellable,
-                   gpointer      user_data)
-{
-  Request *request = user_data;
-  g_autoptr(GError) error = NULL;
-
-  error = g_error_new (PLUG_ERROR, PLUG_ERROR_CANCELLED,
-                       "[CANCEL] Canceled call %s from %s",
-                       plug_call_get_method (request->call),
-                       plug_call_get_caller (request->call));
-
-  if (request->queued)
-    plug_queue_cancel (request->target->queue, request->call, error);
-  else
-    plug_call_end (request->call, error);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-enqueue (Request  *request,
-         gboolean  checked)
-{
-  request->queued = TRUE;
-  plug_queue_push (request->target->queue, request->call, checked);
-}
-
-static void
-route_call (PlugEngine *self,
-            Request    *request)
-{
-  PlugCall *call = request->call;
-  Entry *target = request->target;
-  const char *caller = plug_call_get_caller (call);
-  g_autoptr(GError) error = NULL;
-
-  switch (entry_state (target))
-    {
-    case PLUG_PLUGIN_STATE_ACTIVE:
-      if ((error = check_call (call, target)) != NULL)
-        plug_call_end (call, error);
-      else
-        enqueue (request, TRUE);
-      break;
-
-    case PLUG_PLUGIN_STATE_ACTIVATING:
-      enqueue (request, FALSE);
-      break;
-
-    case PLUG_PLUGIN_STATE_INACTIVE:
-    case PLUG_PLUGIN_STATE_DEACTIVATING:
-    default:
-      if (!plug_manager_is_allowed (self->manager, PLUG_PERMISSION_ACTIVATE,
-                                    caller, entry_name (target), NULL))
-        {
-          error = g_error_new (PLUG_ERROR, PLUG_ERROR_NOT_ACTIVATED,
-                               "%s cannot call %s of %s, because %s is not activated yet",
-                               caller, plug_call_get_method (call),
-                               entry_name (target), entry_name (target));
-          plug_call_end (call, error);
-          break;
-        }
-      enqueue (request, FALSE);
-      request_activation (target, NULL);
-      break;
-    }
-}
-
-void
-plug_engine_call (PlugEngine          *self,
-                  const char          *caller,
-                  const char          *path,
-                  const char          *method,
-                  JsonArray           *args,
-                  GCancellable        *cancellable,
-                  GAsyncReadyCallback  callback,
-                  gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(PlugCall) call = NULL;
-  const char *target_name;
-  Request *request;
-  Entry *target;
-
-  g_return_if_fail (PLUG_IS_ENGINE (self));
-  g_return_if_fail (caller != NULL && path != NULL && method != NULL);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, plug_engine_call);
-  /* A cancelled call fails with the [CANCEL] text, not GIO's. */
-  g_task_set_check_cancellable (task, FALSE);
-
-  call = plug_call_new (caller, path, method, args);
-  target_name = plug_call_get_target (call);
-
-  target = lookup_entry (self, target_name);
-  if (target == NULL)
-    {
-      g_task_return_new_error (task, PLUG_ERROR, PLUG_ERROR_NOT_REGISTERED,
-                               "Cannot call %s from %s, because %s is not registered",
-                               target_name, caller, target_name);
-      return;
-    }
-
-  if (!can_act (self, caller))
-    {
-      g_task_return_new_error (task, PLUG_ERROR, PLUG_ERROR_NOT_ACTIVATED,
-                               "Plugin \"%s\" is currently deactivated. It cannot call "
-                               "method %s of plugin %s. Activate \"%s\" first.",
-                               caller, method, target_name, caller);
-      return;
-    }
-
-  request = g_new0 (Request, 1);
-  request->engine = g_object_ref (self);
-  request->task = g_steal_pointer (&task);
-  request->call = g_object_ref (call);
-  request->target = entry_ref (target);
-  plug_call_set_done_func (call, on_call_done, request);
-
-  if (cancellable != NULL)
-    {
-      request->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (request->cancel_source,
-                             G_SOURCE_FUNC (on_call_cancelled), request, NULL);
-      g_source_set_static_name (request->cancel_source, "[plugctl] call cancelled");
-      g_source_attach (request->cancel_source, g_task_get_context (request->task));
-    }
-
-  route_call (self, request);
-}
-
-/**
- * plug_engine_call_finish:
- *
- * Returns: (transfer full): the result (a JSON null for none), or NULL
- */
-JsonNode *
-plug_engine_call_finish (PlugEngine    *self,
-                         GAsyncResult  *result,
-                         GError       **error)
-{
-  g_return_val_if_fail (PLUG_IS_ENGINE (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-gboolean
-plug_engine_cancel (PlugEngine  *self,
-                    const char  *caller,
-                    const char  *target,
-                    const char  *method,
-                    GError     **error)
-{
-  g_autoptr(GPtrArray) calls = NULL;
-  gboolean all_methods = method == NULL || method[0] == '\0';
-  const char *shown = method != NULL ? method : "";
-  PlugPluginState state;
-  Entry *entry;
-
-  g_return_val_if_fail (PLUG_IS_ENGINE (self), FALSE);
-  g_return_val_if_fail (caller != NULL && target != NULL, FALSE);
-
-  entry = lookup_entry (self, target);
-  if (entry == NULL)
-    {
-      g_set_error (error, PLUG_ERROR, PLUG_ERROR_NOT_REGISTERED,
-                   "Cannot cancel %s on %s from %s, because %s is not registered",
-                   shown, target, caller, target);
-      return FALSE;
-    }
-
-  if (!can_act (self, caller))
-    {
-      g_set_error (error, PLUG_ERROR, PLUG_ERROR_NOT_ACTIVATED,
-                   "Plugin \"%s\" is currently deactivated. It cannot cancel "
-                   "method %s of plugin %s. Activate \"%s\" first.",
-                   caller, shown, target, caller);
-      return FALSE;
-    }
-
-  state = entry_state (entry);
-  if (state == PLUG_PLUGIN_STATE_INACTIVE || state == PLUG_PLUGIN_STATE_DEACTIVATING)
-    {
-      /* "calls on<target>": Remix's exact text, asserted by its tests. */
-      if (all_methods)
-        g_set_error (error, PLUG_ERROR, PLUG_ERROR_NOT_ACTIVATED,
-                     "%s cannot cancel calls on%s, because %s is not activated",
-                     caller, target, target);
-      else
-        g_set_error (error, PLUG_ERROR, PLUG_ERROR_NOT_ACTIVATED,
-                     "%s cannot cancel %s of %s, because %s is not activated",
-                     caller, method, target, target);
-      return FALSE;
-    }
-
-  /* While activating, the methods are not known yet. */
-  if (!all_methods && state == PLUG_PLUGIN_STATE_ACTIVE &&
-      !is_exposed (plug_plugin_get_profile (entry->plugin), method))
-    {
-      g_autofree char *list = format_exposed (plug_plugin_get_profile (entry->plugin));
-
-      g_set_error (error, PLUG_ERROR, PLUG_ERROR_NOT_EXPOSED,
-                   "Cannot cancel \"%s\" of \"%s\" from \"%s\", because \"%s\" is not "
-                   "exposed. Here is the list of exposed methods: %s",
-                   method, target, caller, method, list);
-      return FALSE;
-    }
-
-  calls = plug_queue_find_calls (entry->queue, caller, method);
-  plug_queue_hold (entry->queue);
-  for (guint i = 0; i < calls->len; i++)
-    {
-      PlugCall *call = g_ptr_array_index (calls, i);
-      g_autoptr(GError) cancelled = NULL;
-
-      cancelled = g_error_new (PLUG_ERROR, PLUG_ERROR_CANCELLED,
-                               "[CANCEL] Canceled call %s from %s",
-                               plug_call_get_method (call), caller);
-      plug_queue_cancel (entry->queue, call, cancelled);
-    }
-  plug_queue_release (entry->queue);
-
-  return TRUE;
-}
-
-/* Events */
-
-static gboolean
-subscribe (PlugEngine      *self,
-           const char      *listener,
-           const char      *emitter,
-           const char      *event,
-           gboolean         once,
-           PlugEventFunc    func,
-           gpointer         user_data,
-           GDestroyNotify   destroy,
-           GError         **error)
-{
-  if (!can_act (self, listener))
-    {
-      g_set_error (error, PLUG_ERROR, PLUG_ERROR_NOT_ACTIVATED,
-                   "Plugin \"%s\" is currently deactivated. It cannot listen on "
-                   "event %s of plugin %s. Activate \"%s\" first.",
-                   listener, event, emitter, listener);
-      if (destroy != NULL)
-        destroy (user_data);
-      return FALSE;
-    }
-
-  plug_events_subscribe (self->events, listener, emitter, event, once,
-                         func, user_data, destroy);
-  return TRUE;
-}
-
-/* On failure @destroy runs at once: the data is never used. */
-gboolean
-plug_engine_on (PlugEngine      *self,
-                const char      *listener,
-                const char      *emitter,
-                const char      *event,
-                PlugEventFunc    func,
-                gpointer         user_data,
-                GDestroyNotify   destroy,
-                GError         **error)
-{
-  g_return_val_if_fail (PLUG_IS_ENGINE (self), FALSE);
-  g_return_val_if_fail (listener != NULL && emitter != NULL && event != NULL, FALSE);
-  g_return_val_if_fail (func != NULL, FALSE);
-
-  return subscribe (self, listener, emitter, event, FALSE, func, user_data, destroy, error);
-}
-
-gboolean
-plug_engine_once (PlugEngine      *self,
-                  const char      *listener,
-                  const char      *emitter,
-                  const char      *event,
-                  PlugEventFunc    func,
-                  gpointer         user_data,
-                  GDestroyNotify   destroy,
-                  GError         **error)
-{
-  g_return_val_if_fail (PLUG_IS_ENGINE (self), FALSE);
-  g_return_val_if_fail (listener != NULL && emitter != NULL && event != NULL, FALSE);
-  g_return_val_if_fail (func != NULL, FALSE);
-
-  return subscribe (self, listener, emitter, event, TRUE, func, user_data, destroy, error);
-}
-
-void
-plug_engine_off (PlugEngine *self,
-                 const char *listener,
-                 const char *emitter,
-                 const char *event)
-{
-  g_return_if_fail (PLUG_IS_ENGINE (self));
-
-  plug_events_unsubscribe (self->events, listener, emitter, event);
-}
-
-gboolean
-plug_engine_emit (PlugEngine  *self,
-                  const char  *emitter,
-                  const char  *event,
-                  JsonArray   *args,
-                  GError     **error)
-{
-  g_return_val_if_fail (PLUG_IS_ENGINE (self), FALSE);
-  g_return_val_if_fail (emitter != NULL && event != NULL, FALSE);
-
-  if (!can_act (self, emitter))
-    {
-      g_set_error (error, PLUG_ERROR, PLUG_ERROR_NOT_ACTIVATED,
-                   "Plugin \"%s\" is currently deactivated. It cannot emit the "
-                   "event %s. Activate \"%s\" first.",
-                   emitter, event, emitter);
-      return FALSE;
-    }
-
-  plug_events_emit (self->events, emitter, event, args);
-  return TRUE;
-}
-
 /* Registry */
 
 static void
@@ -802,7 +401,8 @@ plug_engine_class_init (PlugEngineClass *klass)
 static void
 plug_engine_init (PlugEngine *self)
 {
-  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, entry_unref);
+  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                         g_free, plug_engine_entry_unref);
   self->events = plug_events_new ();
 }
 
@@ -814,7 +414,7 @@ add_entry (PlugEngine *self,
 
   entry->engine = self;
   entry->plugin = g_object_ref (plugin);
-  entry->queue = plug_queue_new (plugin, check_call, entry);
+  entry->queue = plug_queue_new (plugin, plug_engine_check_call, entry);
   entry->activate_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   entry->deactivate_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   entry->lost_handler = g_signal_connect (plugin, "lost", G_CALLBACK (on_plugin_lost), entry);
@@ -955,7 +555,7 @@ plug_engine_remove (PlugEngine          *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, plug_engine_remove);
 
-  entry = lookup_entry (self, name);
+  entry = plug_engine_lookup_entry (self, name);
   if (entry == NULL)
     {
       g_task_return_new_error (task, PLUG_ERROR, PLUG_ERROR_NOT_REGISTERED,
@@ -970,7 +570,7 @@ plug_engine_remove (PlugEngine          *self,
     }
 
   entry->removing = TRUE;
-  g_task_set_task_data (task, entry_ref (entry), entry_unref);
+  g_task_set_task_data (task, plug_engine_entry_ref (entry), plug_engine_entry_unref);
   deactivation = g_task_new (self, NULL, on_removed_deactivated, g_steal_pointer (&task));
   request_deactivation (entry, deactivation);
 }
@@ -991,7 +591,7 @@ plug_engine_is_registered (PlugEngine *self,
                            const char *name)
 {
   g_return_val_if_fail (PLUG_IS_ENGINE (self), FALSE);
-  return lookup_entry (self, name) != NULL;
+  return plug_engine_lookup_entry (self, name) != NULL;
 }
 
 PlugPlugin *
@@ -1002,7 +602,7 @@ plug_engine_get_plugin (PlugEngine *self,
 
   g_return_val_if_fail (PLUG_IS_ENGINE (self), NULL);
 
-  entry = lookup_entry (self, name);
+  entry = plug_engine_lookup_entry (self, name);
   return entry != NULL ? entry->plugin : NULL;
 }
 
@@ -1043,7 +643,7 @@ plug_engine_is_active (PlugEngine *self,
 
   g_return_val_if_fail (PLUG_IS_ENGINE (self), FALSE);
 
-  entry = lookup_entry (self, name);
+  entry = plug_engine_lookup_entry (self, name);
   return entry != NULL && entry_state (entry) == PLUG_PLUGIN_STATE_ACTIVE;
 }
 
@@ -1063,7 +663,7 @@ plug_engine_activate (PlugEngine          *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, plug_engine_activate);
 
-  entry = lookup_entry (self, name);
+  entry = plug_engine_lookup_entry (self, name);
   if (entry == NULL)
     {
       g_task_return_new_error (task, PLUG_ERROR, PLUG_ERROR_NOT_REGISTERED,
@@ -1102,7 +702,7 @@ plug_engine_deactivate (PlugEngine          *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, plug_engine_deactivate);
 
-  entry = lookup_entry (self, name);
+  entry = plug_engine_lookup_entry (self, name);
   if (entry == NULL)
     {
       g_task_return_new_error (task, PLUG_ERROR, PLUG_ERROR_NOT_REGISTERED,
