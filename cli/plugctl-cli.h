@@ -50,7 +50,6 @@ int             plugctl_exit_code_for_call   (const GError        *error);
 int             plugctl_exit_code_for_start  (const GError        *error);
 void            plugctl_print_json           (JsonNode            *node,
                                               gboolean             pretty);
-JsonNode       *plugctl_json_for_output      (JsonNode            *node);
 char           *plugctl_json_to_string       (JsonNode            *node,
                                               gboolean             pretty);
 void            plugctl_print_json_line      (JsonNode            *node);

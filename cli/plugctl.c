@@ -289,71 +289,13 @@ plugctl_exit_code_for_start (const GError *error)
   return PLUGCTL_EXIT_START;
 }
 
-/* 2^53: integers beyond are not exact in a double */
-#define PLUGCTL_MAX_SAFE_INTEGER 9007199254740992.0
-
-/* A copy of @node that prints numbers as JavaScript does, the language of
- * most plugins: a whole double such as 5.0 is written 5. */
-JsonNode *
-plugctl_json_for_output (JsonNode *node)
-{
-  JsonNode *copy;
-
-  switch (json_node_get_node_type (node))
-    {
-    case JSON_NODE_OBJECT:
-      {
-        JsonObject *object = json_node_get_object (node);
-        JsonObject *out = json_object_new ();
-        JsonObjectIter iter;
-        const char *member;
-        JsonNode *value;
-
-        json_object_iter_init_ordered (&iter, object);
-        while (json_object_iter_next_ordered (&iter, &member, &value))
-          json_object_set_member (out, member, plugctl_json_for_output (value));
-        copy = json_node_new (JSON_NODE_OBJECT);
-        json_node_take_object (copy, out);
-        return copy;
-      }
-    case JSON_NODE_ARRAY:
-      {
-        JsonArray *array = json_node_get_array (node);
-        JsonArray *out = json_array_sized_new (json_array_get_length (array));
-
-        for (guint i = 0; i < json_array_get_length (array); i++)
-          json_array_add_element (out, plugctl_json_for_output (json_array_get_element (array, i)));
-        copy = json_node_new (JSON_NODE_ARRAY);
-        json_node_take_array (copy, out);
-        return copy;
-      }
-    case JSON_NODE_VALUE:
-      if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-        {
-          double value = json_node_get_double (node);
-
-          if (value == (double) (gint64) value &&
-              value > -PLUGCTL_MAX_SAFE_INTEGER && value < PLUGCTL_MAX_SAFE_INTEGER)
-            {
-              copy = json_node_new (JSON_NODE_VALUE);
-              json_node_set_int (copy, (gint64) value);
-              return copy;
-            }
-        }
-      return json_node_copy (node);
-    case JSON_NODE_NULL:
-    default:
-      return json_node_copy (node);
-    }
-}
-
+/* Numbers print as json-glib holds them: a double keeps its fraction
+ * (cos 0 is 1.0), an integer has none. */
 char *
 plugctl_json_to_string (JsonNode *node,
                         gboolean  pretty)
 {
-  g_autoptr(JsonNode) output = plugctl_json_for_output (node);
-
-  return json_to_string (output, pretty);
+  return json_to_string (node, pretty);
 }
 
 /* JSON is UTF-8 whatever the locale: written as is, not through g_print() */

@@ -35,24 +35,36 @@ echo_method (PlugCall *call,
   plug_call_return_value (call, value);
 }
 
+/* Integers add up to an integer, as in JavaScript's JSON; any fraction
+ * makes the sum a double. */
 static void
 sum_method (PlugCall *call,
             gpointer  user_data)
 {
   JsonArray *args = plug_call_get_args (call);
   g_autoptr(JsonNode) result = json_node_new (JSON_NODE_VALUE);
+  gboolean all_integers = TRUE;
+  gint64 int_sum = 0;
   double sum = 0;
 
   for (guint i = 0; i < json_array_get_length (args); i++)
     {
+      JsonNode *arg = json_array_get_element (args, i);
       double value;
 
       if (!plug_call_get_arg_double (call, i, &value))
         return;
+      if (json_node_get_value_type (arg) == G_TYPE_INT64)
+        int_sum += json_node_get_int (arg);
+      else
+        all_integers = FALSE;
       sum += value;
     }
 
-  json_node_set_double (result, sum);
+  if (all_integers)
+    json_node_set_int (result, int_sum);
+  else
+    json_node_set_double (result, sum);
   plug_call_return_value (call, result);
 }
 
