@@ -254,11 +254,18 @@ copy_tree (JsonNode *node)
   switch (JSON_NODE_TYPE (node))
     {
     case JSON_NODE_OBJECT:
-      return json_node_init_object (json_node_alloc (),
-                                    copy_object (json_node_get_object (node)));
+      {
+        g_autoptr(JsonObject) object = copy_object (json_node_get_object (node));
+
+        /* json_node_init_object() takes its own reference */
+        return json_node_init_object (json_node_alloc (), object);
+      }
     case JSON_NODE_ARRAY:
-      return json_node_init_array (json_node_alloc (),
-                                   copy_array (json_node_get_array (node)));
+      {
+        g_autoptr(JsonArray) array = copy_array (json_node_get_array (node));
+
+        return json_node_init_array (json_node_alloc (), array);
+      }
     case JSON_NODE_VALUE:
       return copy_value (node);
     case JSON_NODE_NULL:

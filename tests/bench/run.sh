@@ -1,0 +1,97 @@
+#!/bin/sh
+# tests/bench/run.sh: plugctl's benchmarks beside their baselines and Remix
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Usage (from anywhere):
+#   tests/bench/run.sh [--build-dir DIR] [--duration S] [--runs N]
+#                      [--no-remix] [--placement unpinned|pinned] [--keep DIR]
+#
+# Builds DIR (default _build: `meson setup` when missing, then
+# `meson compile -C DIR`), then, unpinned and pinned to one CPU (--pin),
+# runs bench-calls, bench-cli and the Remix benchmark (remix/run.sh, which
+# installs the Remix packages from npm into a scratch directory), and
+# prints one table per placement:
+#   figure | unit | plugctl | baseline | ratio | Remix | ÷ Remix | target
+# Ratios are plugctl ÷ the other column; for calls/s higher is better.
+# Defaults: 1 s per figure, median of 3 runs (about 4 minutes in all).
+set -eu
+
+src=$(cd "$(dirname "$0")/../.." && pwd)
+build=_build
+duration=1
+runs=3
+remix=1
+placements="unpinned pinned"
+keep=
+
+while [ $# -gt 0 ]; do
+  case $1 in
+    --build-dir) build=$2; shift ;;
+    --duration) duration=$2; shift ;;
+    --runs) runs=$2; shift ;;
+    --no-remix) remix= ;;
+    --placement) placements=$2; shift ;;
+    --keep) keep=$2; shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+cd "$src"
+[ -d "$build" ] || meson setup "$build" >&2
+if ! meson compile -C "$build" >&2; then
+  # Another part of the tree may be half-written: build what we need.
+  echo "run.sh: the full build failed; building only the benchmarks' targets" >&2
+  meson compile -C "$build" bench-calls bench-cli plugctl plugctl-echo child-process >&2
+fi
+build=$(cd "$build" && pwd)
+
+connector_path=
+for dir in "$build"/connectors/*/; do
+  connector_path="$connector_path${connector_path:+:}${dir%/}"
+done
+export PLUGCTL_CONNECTOR_PATH="$connector_path"
+export PLUGCTL_PLUGINS_BUILDDIR="$build/plugins"
+export PLUGCTL_PLUGIN_PATH="$build/plugins"
+
+out=$(mktemp -d "${TMPDIR:-/tmp}/plugctl-bench-XXXXXX")
+trap 'rm -rf "$out"' EXIT INT TERM
+mkdir "$out/remix"
+export PLUGCTL_BENCH_REMIX_DIR="$out/remix"
+
+length="--duration $duration --runs $runs"
+machine="$(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), Linux $(uname -r)"
+
+for placement in $placements; do
+  pin=
+  where=$placement
+  if [ "$placement" = pinned ]; then
+    pin=--pin
+    where="pinned to one CPU"
+  fi
+  # shellcheck disable=SC2086
+  "$build/tests/bench/bench-calls" $pin $length --json > "$out/calls-$placement.json"
+  # shellcheck disable=SC2086
+  "$build/tests/bench/bench-cli" --plugctl "$build/cli/plugctl" $pin $length --json \
+    > "$out/cli-$placement.json"
+  remix_json=
+  if [ -n "$remix" ]; then
+    # shellcheck disable=SC2086
+    if "$src/tests/bench/remix/run.sh" $pin $length --json > "$out/remix-$placement.json"; then
+      remix_json="--remix $out/remix-$placement.json"
+    else
+      echo "run.sh: the Remix benchmark did not run; its columns stay empty" >&2
+    fi
+  fi
+  title="$(date -u '+%Y-%m-%d %H:%M UTC'), $machine, $where, median of $runs runs of ${duration} s"
+  # shellcheck disable=SC2086
+  python3 "$src/tests/bench/table.py" --title "$title" $remix_json \
+    "$out/calls-$placement.json" "$out/cli-$placement.json"
+done
+
+if [ -n "$keep" ]; then
+  mkdir -p "$keep"
+  cp "$out"/*.json "$keep"/
+fi
