@@ -13,6 +13,7 @@
 
 #include "plug-call-private.h"
 #include "plug-client-private.h"
+#include "plug-dbus-client-connector.h"
 #include "plug-error.h"
 #include "plug-fd-client-connector.h"
 
@@ -465,15 +466,21 @@ plug_client_new (PlugClientConnector *connector)
 PlugClient *
 plug_client_new_for_environment (GError **error)
 {
-  g_autoptr(PlugFdClientConnector) connector = NULL;
+  g_autoptr(PlugClientConnector) connector = NULL;
+  const char *channel_fd = g_getenv ("NODE_CHANNEL_FD");
+  const char *dbus_name = g_getenv (PLUG_DBUS_NAME_VARIABLE);
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  connector = plug_fd_client_connector_new_from_environment (error);
+  /* Started as a D-Bus service (connectors/dbus) rather than as a child. */
+  if ((channel_fd == NULL || *channel_fd == '\0') && dbus_name != NULL && *dbus_name != '\0')
+    connector = (PlugClientConnector *) plug_dbus_client_connector_new_from_environment (error);
+  else
+    connector = (PlugClientConnector *) plug_fd_client_connector_new_from_environment (error);
   if (connector == NULL)
     return NULL;
 
-  return plug_client_new (PLUG_CLIENT_CONNECTOR (connector));
+  return plug_client_new (connector);
 }
 
 void

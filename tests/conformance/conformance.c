@@ -29,6 +29,8 @@ static const Pair pairs[] = {
   { "child-process", "node-echo", "node" },
   { "child-process", "py-echo", "python3" },
   { "thread", "echo-thread", NULL },
+  /* plugctl-echo as a D-Bus service, on a private bus (ensure_private_bus) */
+  { "dbus", "echo-dbus", "dbus-daemon" },
 };
 
 typedef struct
@@ -58,6 +60,34 @@ typedef struct
   const CaseInfo *info;
 } Case;
 
+/* The `dbus` pair's session bus: private, with the build tree's .service
+ * files. Started by the first dbus case, not before: the bus daemon is a
+ * child process, which the child-process cases would count. */
+static GTestDBus *private_bus;
+
+static gboolean
+ensure_private_bus (void)
+{
+  const char *plugins_dir = g_getenv ("PLUGCTL_PLUGINS_BUILDDIR");
+  g_autofree char *services = NULL;
+
+  if (private_bus != NULL)
+    return TRUE;
+
+  /* A bus daemon with a bad configuration exits, and GTestDBus then
+   * waits for its address for ever. */
+  if (plugins_dir == NULL)
+    return FALSE;
+  services = g_build_filename (plugins_dir, "services", NULL);
+  if (!g_file_test (services, G_FILE_TEST_IS_DIR))
+    return FALSE;
+
+  private_bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_add_service_dir (private_bus, services);
+  g_test_dbus_up (private_bus);
+  return TRUE;
+}
+
 /* Fixture */
 
 static gboolean
@@ -79,6 +109,12 @@ fixture_setup (Fixture       *f,
   if (!test_connector_available (pair->connector))
     {
       g_test_skip_printf ("connector %s is not available", pair->connector);
+      return FALSE;
+    }
+
+  if (g_str_equal (pair->connector, "dbus") && !ensure_private_bus ())
+    {
+      g_test_skip ("no D-Bus services dir: $PLUGCTL_PLUGINS_BUILDDIR/services");
       return FALSE;
     }
 
@@ -667,6 +703,32 @@ test_deactivate_fails_pending (Fixture *f)
   assert_echo (f, "[\"again\"]", "\"again\"");
 }
 
+/* The service left the bus by the time the deactivation finished, so
+ * that the next activation starts a new one. */
+static void
+test_dbus_service_left (Fixture *f)
+{
+  const char *service = "org.plugctl.Plugin.EchoDBus";
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean has_owner = TRUE;
+
+  assert_echo (f, "[1]", "1");
+  test_deactivate (f->engine, f->name, &error);
+  g_assert_no_error (error);
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", service), G_VARIANT_TYPE ("(b)"),
+                                       G_DBUS_CALL_FLAGS_NONE, TEST_WAIT_MS, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(b)", &has_owner);
+  g_assert_false (has_owner);
+}
+
 static const CaseInfo cases[] = {
   { "call-echo-string", test_echo_string, { 0, } },
   { "call-echo-number", test_echo_number, { 0, } },
@@ -683,12 +745,15 @@ static const CaseInfo cases[] = {
   { "deactivate-fails-pending-calls", test_deactivate_fails_pending, { 0, } },
   { "deactivate-no-zombie-no-fd-leak", test_no_zombie_no_fd_leak, { 0, }, "child-process" },
   { "deactivate-joins-thread-no-fd-leak", test_thread_joined_no_fd_leak, { 0, }, "thread" },
+  { "deactivate-service-leaves-bus", test_dbus_service_left, { 0, }, "dbus" },
 };
 
 int
 main (int   argc,
       char *argv[])
 {
+  int status;
+
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   test_load_connectors ();
@@ -711,5 +776,10 @@ main (int   argc,
         g_test_add_data_func_full (path, test_case, run_case, g_free);
       }
 
-  return g_test_run ();
+  status = g_test_run ();
+  if (private_bus != NULL)
+    g_test_dbus_down (private_bus);
+  g_clear_object (&private_bus);
+
+  return status;
 }
