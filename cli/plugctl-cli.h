@@ -6,6 +6,8 @@
 
 #include <plugctl.h>
 
+#include "plugctl-dbus-generated.h"
+
 G_BEGIN_DECLS
 
 /* The exit status table of plugctl(1). */
@@ -28,6 +30,7 @@ typedef struct
   char      *policy;
   gint       verbose;
   gboolean   help;
+  gboolean   daemon;          /* --daemon: through the daemon */
 } PlugctlOptions;
 
 extern PlugctlOptions plugctl_options;
@@ -98,6 +101,40 @@ void            plugctl_store_result         (GObject             *source,
                                               GAsyncResult        *result,
                                               gpointer             user_data);
 
+/* plugctl-cmd-list.c: what list, info and connectors print, as JSON */
+JsonNode       *plugctl_list_to_json         (PlugctlEngine       *engine);
+JsonNode       *plugctl_info_to_json         (PlugctlEngine       *engine,
+                                              PlugProfile         *profile);
+JsonNode       *plugctl_connectors_to_json   (void);
+
+/* plugctl-remote.c: the daemon's names on the bus, and its client */
+#define PLUGCTL_DBUS_NAME "org.plugctl.Engine1"
+#define PLUGCTL_DBUS_PATH "/org/plugctl/Engine1"
+
+/* A plugin that could not be started: the PlugError codes and texts, under
+ * the D-Bus names org.plugctl.StartError.<Code>. */
+#define PLUGCTL_START_ERROR (plugctl_start_error_quark ())
+GQuark          plugctl_start_error_quark    (void);
+
+typedef struct _PlugctlRemote PlugctlRemote;
+
+gboolean        plugctl_use_daemon           (void);
+PlugctlRemote  *plugctl_remote_open          (int                 *exit_code);
+int             plugctl_remote_close         (PlugctlRemote       *self,
+                                              int                  exit_code);
+PlugctlEngine1 *plugctl_remote_get_proxy     (PlugctlRemote       *self);
+GCancellable   *plugctl_remote_get_cancellable (PlugctlRemote     *self);
+GCancellable   *plugctl_remote_get_call_cancellable (PlugctlRemote *self);
+int             plugctl_remote_get_signal    (PlugctlRemote       *self);
+void            plugctl_remote_wait          (PlugctlRemote       *self,
+                                              GAsyncResult       **result);
+gboolean        plugctl_remote_localize_error (GError             *error);
+int             plugctl_remote_fail          (PlugctlRemote       *self,
+                                              GError              *error,
+                                              int                (*exit_code_for) (const GError *));
+JsonNode       *plugctl_remote_parse         (const char          *text,
+                                              GError             **error);
+
 /* the subcommands: (argc, argv) start with the subcommand's name */
 int plugctl_cmd_list        (int argc, char **argv, gboolean do_help);
 int plugctl_cmd_info        (int argc, char **argv, gboolean do_help);
@@ -108,5 +145,7 @@ int plugctl_cmd_deactivate  (int argc, char **argv, gboolean do_help);
 int plugctl_cmd_emit        (int argc, char **argv, gboolean do_help);
 int plugctl_cmd_listen      (int argc, char **argv, gboolean do_help);
 int plugctl_cmd_batch       (int argc, char **argv, gboolean do_help);
+int plugctl_cmd_daemon      (int argc, char **argv, gboolean do_help);
+int plugctl_cmd_complete    (int argc, char **argv, gboolean do_help);
 
 G_END_DECLS

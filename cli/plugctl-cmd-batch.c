@@ -15,7 +15,9 @@
 
 typedef struct
 {
-  PlugctlEngine *engine;
+  PlugctlEngine *engine;    /* or remote, through the daemon */
+  PlugctlRemote *remote;
+  GCancellable  *cancellable;
   GInputStream  *input;
   GByteArray    *partial;   /* the start of a line not read to its end */
   guint          line_number;
@@ -132,16 +134,57 @@ on_call_done (GObject      *source,
 }
 
 static void
+on_remote_call_done (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Answer *answer = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  if (plugctl_engine1_call_call_finish (PLUGCTL_ENGINE1 (source), &text, result, &error))
+    node = plugctl_remote_parse (text, &error);
+  if (error != NULL)
+    plugctl_remote_localize_error (error);
+  answer_set (answer, node, error != NULL ? error->message : NULL);
+}
+
+static void
+dispatch_remote (Batch      *batch,
+                 Answer     *answer,
+                 const char *path,
+                 const char *method,
+                 JsonArray  *args)
+{
+  g_autoptr(JsonNode) args_node = json_node_new (JSON_NODE_ARRAY);
+  g_autofree char *args_text = NULL;
+
+  json_node_set_array (args_node, args);
+  args_text = json_to_string (args_node, FALSE);
+  plugctl_engine1_call_call (plugctl_remote_get_proxy (batch->remote), path, method,
+                             args_text, plugctl_remote_get_call_cancellable (batch->remote),
+                             on_remote_call_done, answer);
+}
+
+static void
 dispatch (Batch      *batch,
           Answer     *answer,
           const char *path,
           const char *method,
           JsonArray  *args)
 {
-  g_autofree char *target = g_strndup (path, strcspn (path, "."));
-  const GError *profile_error = plugctl_engine_get_profile_error (batch->engine,
-                                                                 target);
+  g_autofree char *target = NULL;
+  const GError *profile_error;
 
+  if (batch->remote != NULL)
+    {
+      dispatch_remote (batch, answer, path, method, args);
+      return;
+    }
+
+  target = g_strndup (path, strcspn (path, "."));
+  profile_error = plugctl_engine_get_profile_error (batch->engine, target);
   if (profile_error != NULL)
     {
       answer_set (answer, NULL, profile_error->message);
@@ -326,15 +369,25 @@ static void
 read_more (Batch *batch)
 {
   g_input_stream_read_bytes_async (batch->input, BATCH_READ_SIZE, G_PRIORITY_DEFAULT,
-                                   plugctl_engine_get_cancellable (batch->engine),
-                                   on_read, batch);
+                                   batch->cancellable, on_read, batch);
 }
 
 static int
-run_batch (PlugctlEngine *engine)
+signal_of (Batch *batch)
 {
-  Batch batch = { engine, NULL, };
+  if (batch->remote != NULL)
+    return plugctl_remote_get_signal (batch->remote);
+  return plugctl_engine_get_signal (batch->engine);
+}
 
+static int
+run_batch (PlugctlEngine *engine,
+           PlugctlRemote *remote)
+{
+  Batch batch = { engine, remote, NULL, };
+
+  batch.cancellable = remote != NULL ? plugctl_remote_get_cancellable (remote)
+                                     : plugctl_engine_get_cancellable (engine);
   batch.input = g_unix_input_stream_new (STDIN_FILENO, FALSE);
   batch.partial = g_byte_array_new ();
   g_queue_init (&batch.answers);
@@ -346,8 +399,8 @@ run_batch (PlugctlEngine *engine)
   g_clear_object (&batch.input);
   g_clear_pointer (&batch.partial, g_byte_array_unref);
 
-  if (plugctl_engine_get_signal (engine) != 0)
-    return plugctl_engine_signal_exit_code (engine);
+  if (signal_of (&batch) != 0)
+    return 128 + signal_of (&batch);
   return batch.failed ? PLUGCTL_EXIT_FAILED : PLUGCTL_EXIT_OK;
 }
 
@@ -379,10 +432,19 @@ plugctl_cmd_batch (int      argc,
   if (argc > 1)
     return plugctl_usage_error ("Unexpected argument \"%s\"", argv[1]);
 
+  if (plugctl_use_daemon ())
+    {
+      PlugctlRemote *remote = plugctl_remote_open (&status);
+
+      if (remote == NULL)
+        return status;
+      return plugctl_remote_close (remote, run_batch (NULL, remote));
+    }
+
   engine = plugctl_engine_open (&status);
   if (engine == NULL)
     return status;
 
-  status = run_batch (engine);
+  status = run_batch (engine, NULL);
   return plugctl_engine_close (engine, status);
 }

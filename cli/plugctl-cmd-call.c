@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "plugctl-cli.h"
@@ -72,6 +73,44 @@ run_call (PlugctlEngine *engine,
   return PLUGCTL_EXIT_OK;
 }
 
+static int
+run_call_remote (const char *path,
+                 const char *method,
+                 JsonArray  *args)
+{
+  g_autoptr(JsonNode) args_node = json_node_new (JSON_NODE_ARRAY);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *args_text = NULL;
+  g_autofree char *text = NULL;
+  PlugctlRemote *remote;
+  int status;
+
+  remote = plugctl_remote_open (&status);
+  if (remote == NULL)
+    return status;
+
+  json_node_set_array (args_node, args);
+  args_text = json_to_string (args_node, FALSE);
+  plugctl_engine1_call_call (plugctl_remote_get_proxy (remote), path, method, args_text,
+                             plugctl_remote_get_call_cancellable (remote),
+                             plugctl_store_result, &result);
+  plugctl_remote_wait (remote, &result);
+  if (plugctl_engine1_call_call_finish (plugctl_remote_get_proxy (remote), &text,
+                                        result, &error))
+    {
+      /* the daemon wrote it as plugctl_print_json() does */
+      fputs (text, stdout);
+      fputc ('\n', stdout);
+      status = PLUGCTL_EXIT_OK;
+    }
+  else
+    {
+      status = plugctl_remote_fail (remote, error, plugctl_exit_code_for_call);
+    }
+  return plugctl_remote_close (remote, status);
+}
+
 int
 plugctl_cmd_call (int      argc,
                   char   **argv,
@@ -98,38 +137,135 @@ plugctl_cmd_call (int      argc,
   if (words == NULL)
     return PLUGCTL_EXIT_USAGE;
 
+  args = plugctl_args_to_json (words, 2);
+  if (plugctl_use_daemon ())
+    return run_call_remote (g_ptr_array_index (words, 0),
+                            g_ptr_array_index (words, 1), args);
+
   engine = plugctl_engine_open (&status);
   if (engine == NULL)
     return status;
 
-  args = plugctl_args_to_json (words, 2);
   status = run_call (engine, g_ptr_array_index (words, 0),
                      g_ptr_array_index (words, 1), args);
   return plugctl_engine_close (engine, status);
 }
 
 static void
-print_methods (PlugProfile *profile)
+print_methods (const char *name,
+               JsonArray  *methods)
 {
-  const char * const *methods = plug_profile_get_methods (profile);
-
   if (plugctl_options.json)
     {
-      g_autoptr(JsonArray) array = json_array_new ();
       g_autoptr(JsonNode) root = json_node_new (JSON_NODE_ARRAY);
 
-      for (gsize i = 0; methods != NULL && methods[i] != NULL; i++)
-        json_array_add_string_element (array, methods[i]);
-      json_node_set_array (root, array);
+      json_node_set_array (root, methods);
       plugctl_print_json (root, FALSE);
     }
   else
     {
-      g_autofree char *joined = NULL;
+      g_autoptr(GString) joined = g_string_new (NULL);
 
-      joined = methods != NULL ? g_strjoinv (", ", (char **) methods) : g_strdup ("");
-      g_print ("%s: active (methods: %s)\n", plug_profile_get_name (profile), joined);
+      for (guint i = 0; i < json_array_get_length (methods); i++)
+        {
+          const char *method = json_array_get_string_element (methods, i);
+
+          if (i > 0)
+            g_string_append (joined, ", ");
+          g_string_append (joined, method != NULL ? method : "");
+        }
+      g_print ("%s: active (methods: %s)\n", name, joined->str);
     }
+}
+
+static void
+print_profile_methods (PlugProfile *profile)
+{
+  const char * const *methods = plug_profile_get_methods (profile);
+  g_autoptr(JsonArray) array = json_array_new ();
+
+  for (gsize i = 0; methods != NULL && methods[i] != NULL; i++)
+    json_array_add_string_element (array, methods[i]);
+  print_methods (plug_profile_get_name (profile), array);
+}
+
+/* The plugin stays active in the daemon. */
+static int
+run_activate_remote (const char *name)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) methods = NULL;
+  PlugctlRemote *remote;
+  int status = PLUGCTL_EXIT_OK;
+
+  remote = plugctl_remote_open (&status);
+  if (remote == NULL)
+    return status;
+
+  plugctl_engine1_call_activate (plugctl_remote_get_proxy (remote), name,
+                                 plugctl_remote_get_call_cancellable (remote),
+                                 plugctl_store_result, &result);
+  plugctl_remote_wait (remote, &result);
+  if (!plugctl_engine1_call_activate_finish (plugctl_remote_get_proxy (remote), &text,
+                                             result, &error) ||
+      (methods = plugctl_remote_parse (text, &error)) == NULL)
+    status = plugctl_remote_fail (remote, error, plugctl_exit_code_for_start);
+  else if (JSON_NODE_HOLDS_ARRAY (methods))
+    print_methods (name, json_node_get_array (methods));
+  return plugctl_remote_close (remote, status);
+}
+
+static int
+exit_code_failed (const GError *error)
+{
+  return PLUGCTL_EXIT_FAILED;
+}
+
+/* Deactivate (@event NULL) or Emit through the daemon. */
+static int
+run_remote_no_answer (const char *name,
+                      const char *event,
+                      JsonArray  *args)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  PlugctlEngine1 *proxy;
+  PlugctlRemote *remote;
+  gboolean done;
+  int status = PLUGCTL_EXIT_OK;
+
+  remote = plugctl_remote_open (&status);
+  if (remote == NULL)
+    return status;
+
+  proxy = plugctl_remote_get_proxy (remote);
+  if (event == NULL)
+    {
+      plugctl_engine1_call_deactivate (proxy, name,
+                                       plugctl_remote_get_call_cancellable (remote),
+                                       plugctl_store_result, &result);
+      plugctl_remote_wait (remote, &result);
+      done = plugctl_engine1_call_deactivate_finish (proxy, result, &error);
+    }
+  else
+    {
+      g_autoptr(JsonNode) args_node = json_node_new (JSON_NODE_ARRAY);
+      g_autofree char *args_text = NULL;
+
+      json_node_set_array (args_node, args);
+      args_text = json_to_string (args_node, FALSE);
+      plugctl_engine1_call_emit (proxy, event, args_text,
+                                 plugctl_remote_get_call_cancellable (remote),
+                                 plugctl_store_result, &result);
+      plugctl_remote_wait (remote, &result);
+      done = plugctl_engine1_call_emit_finish (proxy, result, &error);
+    }
+  if (!done)
+    status = plugctl_remote_fail (remote, error, event == NULL ? plugctl_exit_code_for_call
+                                                               : exit_code_failed);
+  return plugctl_remote_close (remote, status);
 }
 
 int
@@ -156,6 +292,8 @@ plugctl_cmd_activate (int      argc,
   if (argc > 2)
     return plugctl_usage_error ("Unexpected argument \"%s\"", argv[2]);
   name = argv[1];
+  if (plugctl_use_daemon ())
+    return run_activate_remote (name);
 
   engine = plugctl_engine_open (&status);
   if (engine == NULL)
@@ -166,7 +304,7 @@ plugctl_cmd_activate (int      argc,
   else if (!plugctl_engine_activate (engine, name, &error))
     status = plugctl_engine_fail (engine, error, plugctl_exit_code_for_start (error));
   else
-    print_methods (plugctl_engine_find_profile (engine, name));
+    print_profile_methods (plugctl_engine_find_profile (engine, name));
   return plugctl_engine_close (engine, status);
 }
 
@@ -194,6 +332,8 @@ plugctl_cmd_deactivate (int      argc,
   if (argc > 2)
     return plugctl_usage_error ("Unexpected argument \"%s\"", argv[2]);
   name = argv[1];
+  if (plugctl_use_daemon ())
+    return run_remote_no_answer (name, NULL, NULL);
 
   engine = plugctl_engine_open (&status);
   if (engine == NULL)
@@ -237,11 +377,14 @@ plugctl_cmd_emit (int      argc,
   if (words == NULL)
     return PLUGCTL_EXIT_USAGE;
 
+  args = plugctl_args_to_json (words, 1);
+  if (plugctl_use_daemon ())
+    return run_remote_no_answer (NULL, g_ptr_array_index (words, 0), args);
+
   engine = plugctl_engine_open (&status);
   if (engine == NULL)
     return status;
 
-  args = plugctl_args_to_json (words, 1);
   if (!plug_engine_emit (plugctl_engine_get_engine (engine), PLUGCTL_CLI_PLUGIN,
                          g_ptr_array_index (words, 0), args, &error))
     status = plugctl_engine_fail (engine, error, PLUGCTL_EXIT_FAILED);

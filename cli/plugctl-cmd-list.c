@@ -65,53 +65,131 @@ build_plugin_object (JsonBuilder   *builder,
   json_builder_end_object (builder);
 }
 
-static void
-print_list_json (PlugctlEngine *engine,
-                 GPtrArray     *profiles)
+/* The array `plugctl list --json` prints. */
+JsonNode *
+plugctl_list_to_json (PlugctlEngine *engine)
 {
+  GPtrArray *profiles = plugctl_engine_list_profiles (engine);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_array (builder);
   for (guint i = 0; i < profiles->len; i++)
     build_plugin_object (builder, engine, g_ptr_array_index (profiles, i));
   json_builder_end_array (builder);
-  root = json_builder_get_root (builder);
-  plugctl_print_json (root, TRUE);
+  return json_builder_get_root (builder);
+}
+
+static const char *
+member_string (JsonObject *object,
+               const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static const char *
+member_string_or_empty (JsonObject *object,
+                        const char *member)
+{
+  const char *value = member_string (object, member);
+
+  return value != NULL ? value : "";
+}
+
+static JsonObject *
+element_object (JsonArray *array,
+                guint      index)
+{
+  JsonNode *node = json_array_get_element (array, index);
+
+  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
 static void
-print_list_text (PlugctlEngine *engine,
-                 GPtrArray     *profiles)
+print_list_text (JsonArray *plugins)
 {
   int name_width = 4, state_width = 5, connector_width = 9;
+  guint length = json_array_get_length (plugins);
 
-  for (guint i = 0; i < profiles->len; i++)
+  for (guint i = 0; i < length; i++)
     {
-      PlugProfile *profile = g_ptr_array_index (profiles, i);
+      JsonObject *plugin = element_object (plugins, i);
 
-      name_width = MAX (name_width, (int) strlen (plug_profile_get_name (profile)));
-      state_width = MAX (state_width, (int) strlen (profile_state (engine, profile)));
+      if (plugin == NULL)
+        continue;
+      name_width = MAX (name_width, (int) strlen (member_string_or_empty (plugin, "name")));
+      state_width = MAX (state_width, (int) strlen (member_string_or_empty (plugin, "state")));
       connector_width = MAX (connector_width,
-                             (int) strlen (plug_profile_get_connector (profile)));
+                             (int) strlen (member_string_or_empty (plugin, "connector")));
     }
 
   g_print ("%-*s  %-*s  %-*s  %s\n", name_width, "NAME", state_width, "STATE",
            connector_width, "CONNECTOR", "DESCRIPTION");
-  for (guint i = 0; i < profiles->len; i++)
+  for (guint i = 0; i < length; i++)
     {
-      PlugProfile *profile = g_ptr_array_index (profiles, i);
-      const char *name = plug_profile_get_name (profile);
-      const GError *error = plugctl_engine_get_profile_error (engine, name);
-      const char *description = plug_profile_get_description (profile);
+      JsonObject *plugin = element_object (plugins, i);
+      const char *description;
 
-      if (error != NULL)
-        description = error->message;
-      g_print ("%-*s  %-*s  %-*s  %s\n", name_width, name,
-               state_width, profile_state (engine, profile),
-               connector_width, plug_profile_get_connector (profile),
-               description != NULL ? description : "");
+      if (plugin == NULL)
+        continue;
+      description = member_string (plugin, "error");
+      if (description == NULL)
+        description = member_string_or_empty (plugin, "description");
+      g_print ("%-*s  %-*s  %-*s  %s\n",
+               name_width, member_string_or_empty (plugin, "name"),
+               state_width, member_string_or_empty (plugin, "state"),
+               connector_width, member_string_or_empty (plugin, "connector"),
+               description);
     }
+}
+
+static void
+print_list (JsonNode *plugins)
+{
+  if (plugctl_options.json)
+    plugctl_print_json (plugins, TRUE);
+  else if (JSON_NODE_HOLDS_ARRAY (plugins))
+    print_list_text (json_node_get_array (plugins));
+}
+
+/* Fetches JSON text with @method (List, Info, Connectors) and hands it to
+ * @print. */
+static int
+run_remote (gboolean (*method_finish) (PlugctlEngine1 *, char **, GAsyncResult *, GError **),
+            GAsyncResult **result,
+            PlugctlRemote *remote,
+            void         (*print) (JsonNode *))
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  plugctl_remote_wait (remote, result);
+  if (!method_finish (plugctl_remote_get_proxy (remote), &text, *result, &error) ||
+      (node = plugctl_remote_parse (text, &error)) == NULL)
+    return plugctl_remote_fail (remote, error, plugctl_exit_code_for_call);
+  print (node);
+  return PLUGCTL_EXIT_OK;
+}
+
+static int
+run_list_remote (void)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  PlugctlRemote *remote;
+  int status;
+
+  remote = plugctl_remote_open (&status);
+  if (remote == NULL)
+    return status;
+  plugctl_engine1_call_list (plugctl_remote_get_proxy (remote),
+                             plugctl_remote_get_call_cancellable (remote),
+                             plugctl_store_result, &result);
+  status = run_remote (plugctl_engine1_call_list_finish, &result, remote, print_list);
+  return plugctl_remote_close (remote, status);
 }
 
 int
@@ -120,6 +198,7 @@ plugctl_cmd_list (int      argc,
                   gboolean do_help)
 {
   g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(JsonNode) plugins = NULL;
   PlugctlEngine *engine;
   int status;
 
@@ -133,16 +212,71 @@ plugctl_cmd_list (int      argc,
     return status;
   if (argc > 1)
     return plugctl_usage_error ("Unexpected argument \"%s\"", argv[1]);
+  if (plugctl_use_daemon ())
+    return run_list_remote ();
 
   engine = plugctl_engine_open (&status);
   if (engine == NULL)
     return status;
 
-  if (plugctl_options.json)
-    print_list_json (engine, plugctl_engine_list_profiles (engine));
-  else
-    print_list_text (engine, plugctl_engine_list_profiles (engine));
+  plugins = plugctl_list_to_json (engine);
+  print_list (plugins);
   return plugctl_engine_close (engine, PLUGCTL_EXIT_OK);
+}
+
+static void
+add_uint_member (JsonBuilder *builder,
+                 const char  *key,
+                 guint        value)
+{
+  json_builder_set_member_name (builder, key);
+  json_builder_add_int_value (builder, value);
+}
+
+/* The fields `plugctl info` prints, defaults filled in. */
+static JsonNode *
+build_details (PlugctlEngine *engine,
+               PlugProfile   *profile)
+{
+  const GError *error = plugctl_engine_get_profile_error (engine,
+                                                         plug_profile_get_name (profile));
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  add_string_member (builder, "name", plug_profile_get_name (profile));
+  add_string_member (builder, "state", profile_state (engine, profile));
+  add_string_member (builder, "description", plug_profile_get_description (profile));
+  add_string_member (builder, "version", plug_profile_get_version (profile));
+  add_string_member (builder, "connector", plug_profile_get_connector (profile));
+  add_string_member (builder, "url", plug_profile_get_url (profile));
+  add_string_member (builder, "command", plug_profile_get_command (profile));
+  add_strv_member (builder, "args", plug_profile_get_args (profile));
+  add_strv_member (builder, "env", plug_profile_get_env (profile));
+  add_string_member (builder, "cwd", plug_profile_get_cwd (profile));
+  add_strv_member (builder, "methods", plug_profile_get_methods (profile));
+  add_strv_member (builder, "events", plug_profile_get_events (profile));
+  add_uint_member (builder, "callTimeout", plug_profile_get_call_timeout (profile));
+  add_uint_member (builder, "startTimeout", plug_profile_get_start_timeout (profile));
+  add_uint_member (builder, "concurrency", plug_profile_get_concurrency (profile));
+  add_string_member (builder, "manifest", plug_profile_get_path (profile));
+  if (error != NULL)
+    add_string_member (builder, "error", error->message);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+/* {"profile": what `info --json` prints, "details": what `info` prints} */
+JsonNode *
+plugctl_info_to_json (PlugctlEngine *engine,
+                      PlugProfile   *profile)
+{
+  JsonObject *info = json_object_new ();
+  JsonNode *root = json_node_new (JSON_NODE_OBJECT);
+
+  json_object_set_object_member (info, "profile", plug_profile_to_json (profile));
+  json_object_set_member (info, "details", build_details (engine, profile));
+  json_node_take_object (root, info);
+  return root;
 }
 
 static void
@@ -154,52 +288,103 @@ print_field (const char *label,
 }
 
 static void
-print_strv_field (const char         *label,
-                  const char * const *values)
+print_string_field (JsonObject *details,
+                    const char *label,
+                    const char *member)
 {
-  g_autofree char *joined = NULL;
-
-  if (values == NULL || values[0] == NULL)
-    return;
-  joined = g_strjoinv (", ", (char **) values);
-  print_field (label, joined);
+  print_field (label, member_string (details, member));
 }
 
 static void
-print_uint_field (const char *label,
-                  guint       value,
+print_strv_field (JsonObject *details,
+                  const char *label,
+                  const char *member)
+{
+  JsonArray *values = json_object_get_array_member (details, member);
+  g_autoptr(GString) joined = g_string_new (NULL);
+  guint length = values != NULL ? json_array_get_length (values) : 0;
+
+  if (length == 0)
+    return;
+  for (guint i = 0; i < length; i++)
+    {
+      const char *value = json_array_get_string_element (values, i);
+
+      if (i > 0)
+        g_string_append (joined, ", ");
+      g_string_append (joined, value != NULL ? value : "");
+    }
+  print_field (label, joined->str);
+}
+
+static void
+print_uint_field (JsonObject *details,
+                  const char *label,
+                  const char *member,
                   const char *unit)
 {
-  g_autofree char *text = g_strdup_printf ("%u%s", value, unit);
+  g_autofree char *text = NULL;
 
+  text = g_strdup_printf ("%" G_GINT64_FORMAT "%s",
+                          json_object_get_int_member_with_default (details, member, 0),
+                          unit);
   print_field (label, text);
 }
 
 static void
-print_info_text (PlugctlEngine *engine,
-                 PlugProfile   *profile)
+print_info_text (JsonObject *details)
 {
-  const GError *error = plugctl_engine_get_profile_error (engine,
-                                                         plug_profile_get_name (profile));
+  print_string_field (details, "name:", "name");
+  print_string_field (details, "state:", "state");
+  print_string_field (details, "description:", "description");
+  print_string_field (details, "version:", "version");
+  print_string_field (details, "connector:", "connector");
+  print_string_field (details, "url:", "url");
+  print_string_field (details, "command:", "command");
+  print_strv_field (details, "args:", "args");
+  print_strv_field (details, "env:", "env");
+  print_string_field (details, "cwd:", "cwd");
+  print_strv_field (details, "methods:", "methods");
+  print_strv_field (details, "events:", "events");
+  print_uint_field (details, "call timeout:", "callTimeout", " ms");
+  print_uint_field (details, "start timeout:", "startTimeout", " ms");
+  print_uint_field (details, "concurrency:", "concurrency", "");
+  print_string_field (details, "manifest:", "manifest");
+  print_string_field (details, "error:", "error");
+}
 
-  print_field ("name:", plug_profile_get_name (profile));
-  print_field ("state:", profile_state (engine, profile));
-  print_field ("description:", plug_profile_get_description (profile));
-  print_field ("version:", plug_profile_get_version (profile));
-  print_field ("connector:", plug_profile_get_connector (profile));
-  print_field ("url:", plug_profile_get_url (profile));
-  print_field ("command:", plug_profile_get_command (profile));
-  print_strv_field ("args:", plug_profile_get_args (profile));
-  print_strv_field ("env:", plug_profile_get_env (profile));
-  print_field ("cwd:", plug_profile_get_cwd (profile));
-  print_strv_field ("methods:", plug_profile_get_methods (profile));
-  print_strv_field ("events:", plug_profile_get_events (profile));
-  print_uint_field ("call timeout:", plug_profile_get_call_timeout (profile), " ms");
-  print_uint_field ("start timeout:", plug_profile_get_start_timeout (profile), " ms");
-  print_uint_field ("concurrency:", plug_profile_get_concurrency (profile), "");
-  print_field ("manifest:", plug_profile_get_path (profile));
-  if (error != NULL)
-    print_field ("error:", error->message);
+static void
+print_info (JsonNode *info)
+{
+  JsonObject *object = JSON_NODE_HOLDS_OBJECT (info) ? json_node_get_object (info) : NULL;
+  JsonNode *member;
+
+  if (object == NULL)
+    return;
+  member = json_object_get_member (object, plugctl_options.json ? "profile" : "details");
+  if (member == NULL || !JSON_NODE_HOLDS_OBJECT (member))
+    return;
+  if (plugctl_options.json)
+    plugctl_print_json (member, TRUE);
+  else
+    print_info_text (json_node_get_object (member));
+}
+
+static int
+run_info_remote (const char *name)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  PlugctlRemote *remote;
+  int status;
+
+  remote = plugctl_remote_open (&status);
+  if (remote == NULL)
+    return status;
+  plugctl_engine1_call_info (plugctl_remote_get_proxy (remote), name,
+                             plugctl_remote_get_call_cancellable (remote),
+                             plugctl_store_result, &result);
+  status = run_remote (plugctl_engine1_call_info_finish, &result, remote, print_info);
+  return plugctl_remote_close (remote, status);
 }
 
 int
@@ -224,6 +409,8 @@ plugctl_cmd_info (int      argc,
     return plugctl_usage_error ("Missing PLUGIN");
   if (argc > 2)
     return plugctl_usage_error ("Unexpected argument \"%s\"", argv[2]);
+  if (plugctl_use_daemon ())
+    return run_info_remote (argv[1]);
 
   engine = plugctl_engine_open (&status);
   if (engine == NULL)
@@ -235,18 +422,81 @@ plugctl_cmd_info (int      argc,
       plugctl_engine_lookup (engine, argv[1], &error);
       status = plugctl_print_error (error, PLUGCTL_EXIT_NOT_FOUND);
     }
-  else if (plugctl_options.json)
-    {
-      g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
-
-      json_node_take_object (root, plug_profile_to_json (profile));
-      plugctl_print_json (root, TRUE);
-    }
   else
     {
-      print_info_text (engine, profile);
+      g_autoptr(JsonNode) info = plugctl_info_to_json (engine, profile);
+
+      print_info (info);
     }
   return plugctl_engine_close (engine, status);
+}
+
+/* [{"name", "path"}]: the connectors of the search path, null path for
+ * a built-in one */
+JsonNode *
+plugctl_connectors_to_json (void)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_auto(GStrv) names = NULL;
+
+  plugctl_load_connectors ();
+  names = plug_connector_module_list ();
+
+  json_builder_begin_array (builder);
+  for (gsize i = 0; names != NULL && names[i] != NULL; i++)
+    {
+      json_builder_begin_object (builder);
+      add_string_member (builder, "name", names[i]);
+      add_string_member (builder, "path", plug_connector_module_get_path (names[i]));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  return json_builder_get_root (builder);
+}
+
+static void
+print_connectors (JsonNode *connectors)
+{
+  JsonArray *array;
+
+  if (plugctl_options.json)
+    {
+      plugctl_print_json (connectors, TRUE);
+      return;
+    }
+  if (!JSON_NODE_HOLDS_ARRAY (connectors))
+    return;
+
+  array = json_node_get_array (connectors);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *connector = element_object (array, i);
+      const char *path;
+
+      if (connector == NULL)
+        continue;
+      path = member_string (connector, "path");
+      g_print ("%-16s %s\n", member_string_or_empty (connector, "name"),
+               path != NULL ? path : "(built in)");
+    }
+}
+
+static int
+run_connectors_remote (void)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  PlugctlRemote *remote;
+  int status;
+
+  remote = plugctl_remote_open (&status);
+  if (remote == NULL)
+    return status;
+  plugctl_engine1_call_connectors (plugctl_remote_get_proxy (remote),
+                                   plugctl_remote_get_call_cancellable (remote),
+                                   plugctl_store_result, &result);
+  status = run_remote (plugctl_engine1_call_connectors_finish, &result, remote,
+                       print_connectors);
+  return plugctl_remote_close (remote, status);
 }
 
 int
@@ -255,9 +505,7 @@ plugctl_cmd_connectors (int      argc,
                         gboolean do_help)
 {
   g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_auto(GStrv) names = NULL;
+  g_autoptr(JsonNode) connectors = NULL;
   int status;
 
   context = plugctl_option_context_new ("",
@@ -269,29 +517,10 @@ plugctl_cmd_connectors (int      argc,
     return status;
   if (argc > 1)
     return plugctl_usage_error ("Unexpected argument \"%s\"", argv[1]);
+  if (plugctl_use_daemon ())
+    return run_connectors_remote ();
 
-  plugctl_load_connectors ();
-  names = plug_connector_module_list ();
-
-  json_builder_begin_array (builder);
-  for (gsize i = 0; names != NULL && names[i] != NULL; i++)
-    {
-      const char *path = plug_connector_module_get_path (names[i]);
-
-      if (!plugctl_options.json)
-        {
-          g_print ("%-16s %s\n", names[i], path != NULL ? path : "(built in)");
-          continue;
-        }
-      json_builder_begin_object (builder);
-      add_string_member (builder, "name", names[i]);
-      add_string_member (builder, "path", path);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-
-  root = json_builder_get_root (builder);
-  if (plugctl_options.json)
-    plugctl_print_json (root, TRUE);
+  connectors = plugctl_connectors_to_json ();
+  print_connectors (connectors);
   return PLUGCTL_EXIT_OK;
 }

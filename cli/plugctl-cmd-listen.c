@@ -9,6 +9,7 @@
 typedef struct
 {
   const char *emitter;
+  const char *event;
   gint        count;     /* 0: until interrupted */
   gint        received;
   gboolean    lost;      /* the emitter stopped */
@@ -107,6 +108,84 @@ run_listen (PlugctlEngine *engine,
   return status;
 }
 
+static void
+on_remote_event (PlugctlEngine1 *proxy,
+                 const char     *emitter,
+                 const char     *event,
+                 const char     *args_text,
+                 gpointer        user_data)
+{
+  Listen *listen = user_data;
+  g_autoptr(JsonNode) args = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_strcmp0 (emitter, listen->emitter) != 0 || g_strcmp0 (event, listen->event) != 0)
+    return;
+  args = plugctl_remote_parse (args_text, &error);
+  if (args == NULL || !JSON_NODE_HOLDS_ARRAY (args))
+    {
+      g_warning ("Event %s of %s: %s", event, emitter,
+                 error != NULL ? error->message : "the arguments are not an array");
+      return;
+    }
+  on_event (emitter, event, json_node_get_array (args), listen);
+}
+
+static void
+on_remote_plugin_deactivated (PlugctlEngine1 *proxy,
+                              const char     *name,
+                              gpointer        user_data)
+{
+  Listen *listen = user_data;
+
+  if (g_strcmp0 (name, listen->emitter) == 0)
+    listen->lost = TRUE;
+}
+
+/* The daemon sends this process the Event signal from Listen on, and
+ * forgets the subscription when this process leaves the bus. */
+static int
+run_listen_remote (PlugctlRemote *remote,
+                   Listen        *listen)
+{
+  PlugctlEngine1 *proxy = plugctl_remote_get_proxy (remote);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gulong event_id, deactivated_id;
+  int status = PLUGCTL_EXIT_OK;
+
+  event_id = g_signal_connect (proxy, "event", G_CALLBACK (on_remote_event), listen);
+  deactivated_id = g_signal_connect (proxy, "plugin-deactivated",
+                                     G_CALLBACK (on_remote_plugin_deactivated), listen);
+
+  plugctl_engine1_call_listen (proxy, listen->emitter, listen->event,
+                               plugctl_remote_get_call_cancellable (remote),
+                               plugctl_store_result, &result);
+  plugctl_remote_wait (remote, &result);
+  if (!plugctl_engine1_call_listen_finish (proxy, result, &error))
+    {
+      if (plugctl_remote_get_signal (remote) == 0)
+        status = plugctl_remote_fail (remote, error, plugctl_exit_code_for_call);
+    }
+  else
+    {
+      listen->lost = FALSE;  /* a stop before Listen returned is no loss */
+      while (plugctl_remote_get_signal (remote) == 0 && !listen->lost &&
+             (listen->count == 0 || listen->received < listen->count))
+        g_main_context_iteration (NULL, TRUE);
+
+      if (listen->lost && plugctl_remote_get_signal (remote) == 0 &&
+          (listen->count == 0 || listen->received < listen->count))
+        {
+          g_printerr ("plugctl: %s stopped\n", listen->emitter);
+          status = PLUGCTL_EXIT_FAILED;
+        }
+    }
+  g_signal_handler_disconnect (proxy, event_id);
+  g_signal_handler_disconnect (proxy, deactivated_id);
+  return status;
+}
+
 int
 plugctl_cmd_listen (int      argc,
                     char   **argv,
@@ -139,6 +218,16 @@ plugctl_cmd_listen (int      argc,
   if (listen.count < 0)
     return plugctl_usage_error ("Invalid count %d", listen.count);
   listen.emitter = argv[1];
+  listen.event = argv[2];
+
+  if (plugctl_use_daemon ())
+    {
+      PlugctlRemote *remote = plugctl_remote_open (&status);
+
+      if (remote == NULL)
+        return status;
+      return plugctl_remote_close (remote, run_listen_remote (remote, &listen));
+    }
 
   engine = plugctl_engine_open (&status);
   if (engine == NULL)

@@ -17,7 +17,7 @@ static const struct
 {
   const char     *name;
   PlugctlHandler  handler;  /* NULL for "help" */
-  const char     *description;
+  const char     *description;  /* NULL: hidden */
 } plugctl_commands[] = {
   { "list", plugctl_cmd_list, "List the plugins and their state" },
   { "info", plugctl_cmd_info, "Show a plugin's profile" },
@@ -28,7 +28,9 @@ static const struct
   { "emit", plugctl_cmd_emit, "Emit an event from the plugin cli" },
   { "connectors", plugctl_cmd_connectors, "List the connectors and their modules" },
   { "batch", plugctl_cmd_batch, "Run the calls read as JSON lines on stdin" },
+  { "daemon", plugctl_cmd_daemon, "Serve the engine on the session bus" },
   { "help", NULL, "Show help for a command" },
+  { "complete", plugctl_cmd_complete, NULL },  /* hidden: for completion/plugctl */
 };
 
 static const char plugctl_exit_status_text[] =
@@ -123,6 +125,8 @@ static const GOptionEntry plugctl_global_entries[] = {
     "Write JSON to standard output", NULL },
   { "policy", 0, 0, G_OPTION_ARG_CALLBACK, set_policy,
     "Load the manager's permission policy from FILE", "FILE" },
+  { "daemon", 'd', 0, G_OPTION_ARG_NONE, &plugctl_options.daemon,
+    "Go through the plugctl daemon on the session bus (also PLUGCTL_DAEMON=1)", NULL },
   { "verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, count_verbose,
     "Also show the plugins' standard output and informational messages", NULL },
   { "help", 'h', 0, G_OPTION_ARG_NONE, &plugctl_options.help,
@@ -469,9 +473,10 @@ top_level_context_new (gboolean *version)
   GOptionContext *context;
 
   for (gsize i = 0; i < G_N_ELEMENTS (plugctl_commands); i++)
-    g_string_append_printf (summary, "\n  %-12s %s",
-                            plugctl_commands[i].name,
-                            plugctl_commands[i].description);
+    if (plugctl_commands[i].description != NULL)
+      g_string_append_printf (summary, "\n  %-12s %s",
+                              plugctl_commands[i].name,
+                              plugctl_commands[i].description);
   g_string_append (summary, "\n\nRun 'plugctl COMMAND --help' for a command's "
                             "own options.");
 
