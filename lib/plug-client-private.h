@@ -29,6 +29,7 @@ struct _PlugClient
   guint                activated : 1;
   guint                closed : 1;
   guint                started : 1;
+  guint                protocol_refused : 1;  /* no protocol version in common */
 };
 
 /* In plug-client.c */

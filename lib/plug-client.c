@@ -16,6 +16,7 @@
 #include "plug-dbus-client-connector.h"
 #include "plug-error.h"
 #include "plug-fd-client-connector.h"
+#include "plug-protocol-private.h"
 
 typedef struct
 {
@@ -104,6 +105,69 @@ method_names_node (PlugClient *self)
   return node;
 }
 
+static void on_connector_closed (PlugClientConnector *connector,
+                                 const GError        *error,
+                                 PlugClient          *self);
+
+/* The highest of the engine's offered versions that we speak; 0 when it
+ * offered none (an engine without versions: answer as a Remix client),
+ * -1 when we share none. */
+static gint64
+pick_protocol_version (PlugMessage *message)
+{
+  JsonObject *protocol = plug_message_get_protocol (message);
+  JsonArray *offered;
+  gint64 best = -1;
+
+  if (protocol == NULL || !json_object_has_member (protocol, "versions") ||
+      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (protocol, "versions")))
+    return 0;
+
+  offered = json_object_get_array_member (protocol, "versions");
+  for (guint i = 0; i < json_array_get_length (offered); i++)
+    {
+      JsonNode *node = json_array_get_element (offered, i);
+      gint64 version;
+
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+        continue;
+      version = json_node_get_int (node);
+      if (version >= PLUG_PROTOCOL_VERSION_MIN && version <= PLUG_PROTOCOL_VERSION_MAX)
+        best = MAX (best, version);
+    }
+
+  return best;
+}
+
+/* No version in common: say so with ours, and close. */
+static void
+refuse_handshake (PlugClient  *self,
+                  PlugMessage *message)
+{
+  g_autoptr(JsonObject) ours = plug_protocol_new_offer ();
+  g_autoptr(PlugMessage) response = NULL;
+  g_autofree char *ours_text = NULL;
+  g_autofree char *theirs_text = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *protocol = plug_message_get_protocol (message);
+
+  ours_text = plug_protocol_format_versions (json_object_get_array_member (ours, "versions"));
+  theirs_text = plug_protocol_format_versions (json_object_get_array_member (protocol, "versions"));
+  text = g_strdup_printf ("Plugin %s speaks plugctl protocol versions %s; "
+                          "the engine offers %s: no version in common",
+                          plug_message_get_name (message) != NULL ? plug_message_get_name (message) : "",
+                          ours_text, theirs_text);
+  g_printerr ("%s\n", text);
+
+  response = plug_message_new_error_response (message, text);
+  plug_message_set_protocol (response, ours);
+  plug_client_send_message (self, response);
+
+  self->protocol_refused = TRUE;
+  plug_client_connector_close (self->connector);
+  on_connector_closed (self->connector, NULL, self);
+}
+
 static void
 handle_handshake (PlugClient  *self,
                   PlugMessage *message)
@@ -111,6 +175,13 @@ handle_handshake (PlugClient  *self,
   g_autoptr(PlugMessage) response = NULL;
   g_autoptr(JsonNode) methods = method_names_node (self);
   gboolean first = !self->activated;
+  gint64 version = pick_protocol_version (message);
+
+  if (version < 0)
+    {
+      refuse_handshake (self, message);
+      return;
+    }
 
   if (first)
     {
@@ -128,6 +199,13 @@ handle_handshake (PlugClient  *self,
     }
 
   response = plug_message_new_response (message, methods);
+  if (version > 0)
+    {
+      g_autoptr(JsonObject) protocol = json_object_new ();
+
+      json_object_set_int_member (protocol, "version", version);
+      plug_message_set_protocol (response, protocol);
+    }
   plug_client_send_message (self, response);
 
   /* After the answer, so that what the plugin does on activation reaches
@@ -546,6 +624,7 @@ int
 plug_client_run (PlugClient *self)
 {
   g_autoptr(GMainContext) context = NULL;
+  gboolean refused;
 
   g_return_val_if_fail (PLUG_IS_CLIENT (self), 1);
   g_return_val_if_fail (self->loop == NULL, 1);
@@ -567,7 +646,8 @@ plug_client_run (PlugClient *self)
       g_clear_pointer (&self->loop, g_main_loop_unref);
     }
 
+  refused = self->protocol_refused;
   g_object_unref (self);
 
-  return 0;
+  return refused ? 1 : 0;
 }

@@ -121,7 +121,8 @@ void          plug_client_off              (PlugClient          *self,
                                             const char          *event);
 
 /* Starts the connector and runs the thread-default main context until
- * the engine closes the channel. Returns 0, for main() to return. */
+ * the engine closes the channel. Returns 0, for main() to return; 1 when
+ * the engine offered no plugctl protocol version this library speaks. */
 PLUG_AVAILABLE_IN_ALL
 int           plug_client_run              (PlugClient          *self);
 

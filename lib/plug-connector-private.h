@@ -27,6 +27,11 @@ typedef struct
   gboolean handshake_pending;
   gint64 handshake_id;
   GError *handshake_send_error;
+
+  /* What the last handshake agreed (0: a Remix client), and traffic. */
+  gint protocol_version;
+  guint64 n_messages_in;
+  guint64 n_messages_out;
 } PlugConnectorPrivate;
 
 PlugConnectorPrivate *plug_connector_get_private               (PlugConnector *self);
@@ -40,5 +45,9 @@ void                  plug_connector_send_reply                (PlugConnector *s
 /* The first answer to our handshake: the plugin's methods, or an error. */
 void                  plug_connector_handle_handshake_response (PlugConnector *self,
                                                                 PlugMessage   *message);
+/* Ends the activation in progress, if any, with @error (consumed), and
+ * closes the transport. */
+void                  plug_connector_fail_activation           (PlugConnector *self,
+                                                                GError        *error);
 
 G_END_DECLS

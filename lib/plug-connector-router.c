@@ -290,6 +290,7 @@ plug_connector_receive (PlugConnector *self,
   /* A handler may drop the engine's last reference to us. */
   guard = g_object_ref (self);
   action = plug_message_get_action (message);
+  plug_connector_get_private (self)->n_messages_in++;
 
   /* A bounce is not a message (PROTOCOL.md §1). */
   if (action != PLUG_ACTION_RESPONSE && plug_message_get_error (message) != NULL)
@@ -340,6 +341,37 @@ plug_connector_receive (PlugConnector *self,
     }
 }
 
+/* @data as a JSON string, cut to QUOTED_LINE_MAX characters ("…" marks
+ * the cut); bytes that are not UTF-8 become U+FFFD. */
+#define QUOTED_LINE_MAX 200
+
+static char *
+quote_line (const char *data,
+            gsize       length)
+{
+  g_autofree char *valid = g_utf8_make_valid (data != NULL ? data : "", length);
+  GString *quoted = g_string_new ("\"");
+  const char *p = valid;
+  guint n = 0;
+
+  for (; *p != '\0' && n < QUOTED_LINE_MAX; p = g_utf8_next_char (p), n++)
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c == '"' || c == '\\')
+        g_string_append_printf (quoted, "\\%c", (char) c);
+      else if (c < 0x20)
+        g_string_append_printf (quoted, "\\u%04x", c);
+      else
+        g_string_append_unichar (quoted, c);
+    }
+  g_string_append_c (quoted, '"');
+  if (*p != '\0')
+    g_string_insert (quoted, quoted->len - 1, "…");
+
+  return g_string_free (quoted, FALSE);
+}
+
 void
 plug_connector_receive_text (PlugConnector *self,
                              const char    *data,
@@ -354,6 +386,17 @@ plug_connector_receive_text (PlugConnector *self,
   message = plug_message_parse (data, length, &error);
   if (message == NULL)
     {
+      plug_connector_get_private (self)->n_messages_in++;
+      if (plug_connector_get_private (self)->activation != NULL)
+        {
+          g_autofree char *quoted = quote_line (data, length);
+
+          plug_connector_fail_activation (self,
+                                          g_error_new (PLUG_ERROR, PLUG_ERROR_INVALID_MESSAGE,
+                                                       "Plugin %s: its first message is not valid: %s: %s",
+                                                       connector_name (self), error->message, quoted));
+          return;
+        }
       g_warning ("%s: dropped invalid message: %s", connector_name (self), error->message);
       return;
     }

@@ -11,6 +11,7 @@
 #include "plug-connector-private.h"
 #include "plug-engine-private.h"
 #include "plug-error.h"
+#include "plug-protocol-private.h"
 
 /* Responses to calls that ended early (timeout, cancel) are dropped
  * quietly; past this many such ids the memory of them is reset. */
@@ -115,7 +116,10 @@ plug_connector_send (PlugConnector  *self,
       return FALSE;
     }
 
-  return klass->send (self, message, error);
+  if (!klass->send (self, message, error))
+    return FALSE;
+  GET_PRIV (self)->n_messages_out++;
+  return TRUE;
 }
 
 void
@@ -201,6 +205,13 @@ fail_activation (PlugConnector *self,
   g_task_return_error (task, error);
 }
 
+void
+plug_connector_fail_activation (PlugConnector *self,
+                                GError        *error)
+{
+  fail_activation (self, error);
+}
+
 static void
 finish_activation (PlugConnector *self)
 {
@@ -265,6 +276,7 @@ send_handshake (PlugConnector *self)
   PlugConnectorPrivate *priv = GET_PRIV (self);
   g_autoptr(PlugMessage) request = NULL;
   g_autoptr(JsonArray) args = json_array_new ();
+  g_autoptr(JsonObject) offer = NULL;
   g_autoptr(GError) error = NULL;
 
   json_array_add_string_element (args, connector_name (self));
@@ -272,6 +284,8 @@ send_handshake (PlugConnector *self)
   priv->handshake_id = priv->next_id++;
   priv->handshake_pending = TRUE;
   request = plug_message_new_request (priv->handshake_id, connector_name (self), "handshake", args);
+  offer = plug_protocol_new_offer ();
+  plug_message_set_protocol (request, offer);
 
   /* The transport is gone already: the subclass reports the loss with
    * its cause (an exit status is worth waiting for), else the start
@@ -379,6 +393,96 @@ plug_connector_activate_finish (PlugPlugin    *plugin,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* Protocol versions (plug-protocol-private.h) */
+
+char *
+plug_protocol_format_versions (JsonArray *versions)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; versions != NULL && i < json_array_get_length (versions); i++)
+    {
+      JsonNode *node = json_array_get_element (versions, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+        continue;
+      if (text->len > 0)
+        g_string_append (text, ", ");
+      g_string_append_printf (text, "%" G_GINT64_FORMAT, json_node_get_int (node));
+    }
+  if (text->len == 0)
+    g_string_append (text, "none");
+
+  return g_string_free (text, FALSE);
+}
+
+JsonObject *
+plug_protocol_new_offer (void)
+{
+  JsonObject *offer = json_object_new ();
+  JsonArray *versions = json_array_new ();
+
+  for (gint64 v = PLUG_PROTOCOL_VERSION_MIN; v <= PLUG_PROTOCOL_VERSION_MAX; v++)
+    json_array_add_int_element (versions, v);
+  json_object_set_array_member (offer, "versions", versions);
+
+  return offer;
+}
+
+static gboolean
+is_offered (gint64 version)
+{
+  return version >= PLUG_PROTOCOL_VERSION_MIN && version <= PLUG_PROTOCOL_VERSION_MAX;
+}
+
+/* The client's choice among the versions we offered. No `protocol` at all
+ * is a Remix client: version 0. */
+static gboolean
+check_protocol (PlugConnector  *self,
+                PlugMessage    *message,
+                GError        **error)
+{
+  PlugConnectorPrivate *priv = GET_PRIV (self);
+  JsonObject *protocol = plug_message_get_protocol (message);
+  g_autoptr(JsonObject) offer = NULL;
+  g_autoptr(JsonArray) theirs = NULL;
+  g_autofree char *ours_text = NULL;
+  g_autofree char *theirs_text = NULL;
+  JsonNode *node;
+
+  priv->protocol_version = 0;
+  if (protocol == NULL)
+    return TRUE;
+
+  node = json_object_get_member (protocol, "version");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_INT64 &&
+      is_offered (json_node_get_int (node)))
+    {
+      priv->protocol_version = (gint) json_node_get_int (node);
+      return TRUE;
+    }
+
+  /* What the client says it speaks: its list, or its one bad pick. */
+  if (node != NULL)
+    {
+      theirs = json_array_new ();
+      json_array_add_element (theirs, json_node_copy (node));
+    }
+  else if (json_object_has_member (protocol, "versions") &&
+           JSON_NODE_HOLDS_ARRAY (json_object_get_member (protocol, "versions")))
+    theirs = json_array_ref (json_object_get_array_member (protocol, "versions"));
+
+  offer = plug_protocol_new_offer ();
+  ours_text = plug_protocol_format_versions (json_object_get_array_member (offer, "versions"));
+  theirs_text = plug_protocol_format_versions (theirs);
+  g_set_error (error, PLUG_ERROR, PLUG_ERROR_FAILED,
+               "Plugin %s speaks plugctl protocol versions %s; plugctl %s offers %s: "
+               "no version in common",
+               connector_name (self), theirs_text, PACKAGE_VERSION, ours_text);
+  return FALSE;
+}
+
 void
 plug_connector_handle_handshake_response (PlugConnector *self,
                                           PlugMessage   *message)
@@ -387,9 +491,15 @@ plug_connector_handle_handshake_response (PlugConnector *self,
   PlugPlugin *plugin = PLUG_PLUGIN (self);
   const char *error_text = plug_message_get_error (message);
   JsonArray *methods = plug_message_get_args (message);
+  GError *error = NULL;
 
   priv->handshake_pending = FALSE;
 
+  if (!check_protocol (self, message, &error))
+    {
+      fail_activation (self, g_steal_pointer (&error));
+      return;
+    }
   if (error_text != NULL)
     {
       fail_activation (self, g_error_new_literal (PLUG_ERROR, PLUG_ERROR_FAILED, error_text));
@@ -615,4 +725,28 @@ plug_connector_get_n_pending (PlugConnector *self)
   g_return_val_if_fail (PLUG_IS_CONNECTOR (self), 0);
 
   return g_hash_table_size (GET_PRIV (self)->pending_by_id);
+}
+
+gint
+plug_connector_get_protocol_version (PlugConnector *self)
+{
+  g_return_val_if_fail (PLUG_IS_CONNECTOR (self), 0);
+
+  return GET_PRIV (self)->protocol_version;
+}
+
+guint64
+plug_connector_get_n_messages_in (PlugConnector *self)
+{
+  g_return_val_if_fail (PLUG_IS_CONNECTOR (self), 0);
+
+  return GET_PRIV (self)->n_messages_in;
+}
+
+guint64
+plug_connector_get_n_messages_out (PlugConnector *self)
+{
+  g_return_val_if_fail (PLUG_IS_CONNECTOR (self), 0);
+
+  return GET_PRIV (self)->n_messages_out;
 }

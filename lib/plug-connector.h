@@ -80,5 +80,14 @@ gboolean  plug_connector_send           (PlugConnector *self,
 /* Number of requests sent to the plugin that await a response. */
 PLUG_AVAILABLE_IN_ALL
 guint     plug_connector_get_n_pending  (PlugConnector *self);
+/* The plugctl protocol version the last handshake agreed on; 0 for a
+ * client that speaks none (a Remix client). */
+PLUG_AVAILABLE_IN_ALL
+gint      plug_connector_get_protocol_version (PlugConnector *self);
+/* Messages received from and sent to the plugin, since it was created. */
+PLUG_AVAILABLE_IN_ALL
+guint64   plug_connector_get_n_messages_in    (PlugConnector *self);
+PLUG_AVAILABLE_IN_ALL
+guint64   plug_connector_get_n_messages_out   (PlugConnector *self);
 
 G_END_DECLS

@@ -43,6 +43,19 @@ PlugEngine       *plug_engine_entry_get_engine    (PlugEngineEntry  *entry);
 PlugPlugin       *plug_engine_entry_get_plugin    (PlugEngineEntry  *entry);
 /* (transfer none) */
 PlugQueue        *plug_engine_entry_get_queue     (PlugEngineEntry  *entry);
+/* What plug_engine_get_status() shows of an entry. */
+typedef struct
+{
+  GError *last_error;          /* the last loss or failed activation */
+  guint restarts;              /* restarts made by the restart policy */
+  gint64 activation_started;   /* monotonic µs */
+  gint64 activation_duration;  /* µs, of the last activation that finished */
+  gint64 active_since;         /* real time µs; 0 when not active */
+} PlugEngineEntryStats;
+
+PlugEngineEntryStats *plug_engine_entry_get_stats (PlugEngineEntry *entry);
+/* (transfer none) (nullable): why the plugin is FAILED */
+const GError     *plug_engine_entry_get_failure   (PlugEngineEntry  *entry);
 /* Starts the activation of @entry's plugin, or joins the one in progress. */
 void              plug_engine_entry_activate      (PlugEngineEntry  *entry);
 

@@ -171,4 +171,27 @@ gboolean      plug_engine_emit               (PlugEngine          *self,
                                               JsonArray           *args,
                                               GError             **error);
 
+/**
+ * plug_engine_get_status:
+ * @name: a registered plugin
+ *
+ * What runs (for `plugctl status`): a new JSON object with members
+ * `name`, `state` ("inactive", "activating", "active", "deactivating",
+ * "failed"), `connector`, `version` (when the profile has one), `pid`
+ * (while a process runs), `startedAt` (ISO 8601, UTC) and `uptime` (ms)
+ * while active, `activationTime` (ms the last activation took),
+ * `restarts` (by the restart policy), `lastError` (the last loss or
+ * failed activation), `pendingCalls` (queued and running) and
+ * `oldestCallAge` (ms, when there are any), and for connectors
+ * `protocolVersion` (0: a Remix client), `messagesIn`, `messagesOut`.
+ * Absent members have no value.
+ *
+ * Returns: (transfer full) (nullable): the status, or NULL with
+ *   %PLUG_ERROR_NOT_REGISTERED
+ */
+PLUG_AVAILABLE_IN_ALL
+JsonObject   *plug_engine_get_status         (PlugEngine          *self,
+                                              const char          *name,
+                                              GError             **error);
+
 G_END_DECLS

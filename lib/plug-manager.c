@@ -689,6 +689,7 @@ start_deactivate (PlugManager *self,
 
   target = plug_engine_get_plugin (engine, item->name);
   if (target == NULL || plug_plugin_get_state (target) == PLUG_PLUGIN_STATE_INACTIVE ||
+      plug_plugin_get_state (target) == PLUG_PLUGIN_STATE_FAILED ||
       g_str_equal (from, PLUG_MANAGER_NAME))
     {
       /* The engine reports an unknown name; an inactive one is a no-op. */

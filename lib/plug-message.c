@@ -28,6 +28,7 @@ struct _PlugMessage
   char *from;
   char *path;
   char *error;
+  JsonNode *protocol;
 };
 
 G_DEFINE_BOXED_TYPE (PlugMessage, plug_message, plug_message_ref, plug_message_unref)
@@ -106,6 +107,7 @@ plug_message_unref (PlugMessage *message)
   g_free (message->from);
   g_free (message->path);
   g_free (message->error);
+  g_clear_pointer (&message->protocol, json_node_unref);
   g_free (message);
 }
 
@@ -291,6 +293,24 @@ read_request_info (PlugMessage  *self,
          read_string (info, "path", "requestInfo.path", &self->path, error);
 }
 
+/* plugctl's own extension (the protocol version of the handshake); Remix
+ * clients ignore it. */
+static gboolean
+read_protocol (PlugMessage  *self,
+               JsonObject   *object,
+               GError      **error)
+{
+  JsonNode *node = get_member (object, "protocol");
+
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return wrong_type ("protocol", "an object", node, error);
+
+  self->protocol = json_node_copy (node);
+  return TRUE;
+}
+
 static gboolean
 read_fields (PlugMessage  *self,
              JsonObject   *object,
@@ -302,7 +322,8 @@ read_fields (PlugMessage  *self,
          read_string (object, "key", "key", &self->key, error) &&
          read_payload (self, object, error) &&
          read_request_info (self, object, error) &&
-         read_string (object, "error", "error", &self->error, error);
+         read_string (object, "error", "error", &self->error, error) &&
+         read_protocol (self, object, error);
 }
 
 PlugMessage *
@@ -572,6 +593,11 @@ plug_message_write (PlugMessage *message,
       g_string_append_c (out, '}');
     }
   append_string_member (out, &first, "error", message->error);
+  if (message->protocol != NULL)
+    {
+      append_key (out, &first, "protocol");
+      append_node (out, message->protocol);
+    }
   g_string_append_c (out, '}');
 }
 
@@ -622,6 +648,8 @@ plug_message_to_node (PlugMessage *message)
       json_object_set_object_member (object, "requestInfo", info);
     }
   set_string_member (object, "error", message->error);
+  if (message->protocol != NULL)
+    json_object_set_member (object, "protocol", json_node_copy (message->protocol));
 
   node = json_node_new (JSON_NODE_OBJECT);
   json_node_take_object (node, object);
@@ -818,6 +846,25 @@ plug_message_set_request_info (PlugMessage *message,
   message->has_request_info = TRUE;
   replace_string (&message->from, from);
   replace_string (&message->path, path);
+}
+
+JsonObject *
+plug_message_get_protocol (PlugMessage *message)
+{
+  g_return_val_if_fail (message != NULL, NULL);
+
+  return message->protocol != NULL ? json_node_get_object (message->protocol) : NULL;
+}
+
+void
+plug_message_set_protocol (PlugMessage *message,
+                           JsonObject  *protocol)
+{
+  g_return_if_fail (message != NULL);
+
+  g_clear_pointer (&message->protocol, json_node_unref);
+  if (protocol != NULL)
+    message->protocol = json_node_init_object (json_node_alloc (), protocol);
 }
 
 /* Builders */

@@ -142,6 +142,15 @@ PLUG_AVAILABLE_IN_ALL
 void          plug_message_set_request_info (PlugMessage        *message,
                                              const char         *from,
                                              const char         *path);
+/* plugctl's extension field `protocol` (an object), absent in Remix
+ * messages: the handshake's version offer and answer (PROTOCOL.md §2).
+ * (transfer none) (nullable) */
+PLUG_AVAILABLE_IN_ALL
+JsonObject   *plug_message_get_protocol     (PlugMessage        *message);
+/* Takes a new reference on @protocol (nullable: removes it). */
+PLUG_AVAILABLE_IN_ALL
+void          plug_message_set_protocol     (PlugMessage        *message,
+                                             JsonObject         *protocol);
 
 /* Builders for the shapes the protocol uses. */
 PLUG_AVAILABLE_IN_ALL

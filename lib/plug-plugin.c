@@ -242,7 +242,7 @@ plug_plugin_class_init (PlugPluginClass *klass)
   properties[PROP_STATE] =
     g_param_spec_int ("state", NULL, NULL,
                       PLUG_PLUGIN_STATE_INACTIVE,
-                      PLUG_PLUGIN_STATE_DEACTIVATING,
+                      PLUG_PLUGIN_STATE_FAILED,
                       PLUG_PLUGIN_STATE_INACTIVE,
                       (G_PARAM_READABLE |
                        G_PARAM_EXPLICIT_NOTIFY |

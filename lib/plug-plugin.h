@@ -25,6 +25,9 @@ typedef struct _PlugEngine PlugEngine;
  * @PLUG_PLUGIN_STATE_ACTIVATING: started, handshake not finished
  * @PLUG_PLUGIN_STATE_ACTIVE: serving calls
  * @PLUG_PLUGIN_STATE_DEACTIVATING: stopping
+ * @PLUG_PLUGIN_STATE_FAILED: lost more often than its restart budget
+ *   allows (see #PlugRestartPolicy); not running, and calls do not start
+ *   it: only an explicit activation does
  */
 typedef enum
 {
@@ -32,6 +35,7 @@ typedef enum
   PLUG_PLUGIN_STATE_ACTIVATING,
   PLUG_PLUGIN_STATE_ACTIVE,
   PLUG_PLUGIN_STATE_DEACTIVATING,
+  PLUG_PLUGIN_STATE_FAILED,
 } PlugPluginState;
 
 /**

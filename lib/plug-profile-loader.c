@@ -227,6 +227,177 @@ check_string (JsonObject           *object,
   return TRUE;
 }
 
+/* Version ranges: ">=0.1, <2". Each comparison is an operator (>=, <=,
+ * >, <, =, or none for =) and a version of one to three numbers, the
+ * missing ones 0. */
+
+static gboolean
+parse_version (const char **p,
+               guint64      parts[3])
+{
+  const char *s = *p;
+
+  parts[0] = parts[1] = parts[2] = 0;
+  for (guint i = 0; i < 3; i++)
+    {
+      char *end = NULL;
+
+      if (!g_ascii_isdigit (*s))
+        return FALSE;
+      parts[i] = g_ascii_strtoull (s, &end, 10);
+      s = end;
+      if (*s != '.' || i == 2)
+        break;
+      s++;
+    }
+  *p = s;
+  return TRUE;
+}
+
+static int
+compare_versions (const guint64 a[3],
+                  const guint64 b[3])
+{
+  for (guint i = 0; i < 3; i++)
+    if (a[i] != b[i])
+      return a[i] < b[i] ? -1 : 1;
+  return 0;
+}
+
+typedef enum { CMP_EQ, CMP_LT, CMP_LE, CMP_GT, CMP_GE } Comparison;
+
+static const char *
+skip_spaces (const char *s)
+{
+  while (g_ascii_isspace (*s))
+    s++;
+  return s;
+}
+
+static Comparison
+parse_operator (const char **p)
+{
+  const char *s = *p;
+  Comparison op = CMP_EQ;
+
+  if (s[0] == '>' && s[1] == '=')
+    op = CMP_GE, s += 2;
+  else if (s[0] == '<' && s[1] == '=')
+    op = CMP_LE, s += 2;
+  else if (s[0] == '>')
+    op = CMP_GT, s += 1;
+  else if (s[0] == '<')
+    op = CMP_LT, s += 1;
+  else if (s[0] == '=')
+    s += 1;
+  *p = skip_spaces (s);
+  return op;
+}
+
+static gboolean
+comparison_holds (Comparison op,
+                  int        order)
+{
+  switch (op)
+    {
+    case CMP_LT: return order < 0;
+    case CMP_LE: return order <= 0;
+    case CMP_GT: return order > 0;
+    case CMP_GE: return order >= 0;
+    case CMP_EQ:
+    default:
+      return order == 0;
+    }
+}
+
+/* Walks @range; with @version (3 parts) also checks it. FALSE on a
+ * syntax error, or when @matches is FALSE at the end. */
+static gboolean
+walk_range (const char    *range,
+            const guint64 *version,
+            gboolean      *matches)
+{
+  const char *s = skip_spaces (range);
+
+  *matches = TRUE;
+  if (*s == '\0')
+    return FALSE;
+
+  while (TRUE)
+    {
+      Comparison op = parse_operator (&s);
+      guint64 bound[3];
+
+      if (!parse_version (&s, bound))
+        return FALSE;
+      if (version != NULL && !comparison_holds (op, compare_versions (version, bound)))
+        *matches = FALSE;
+
+      s = skip_spaces (s);
+      if (*s == '\0')
+        return TRUE;
+      if (*s != ',')
+        return FALSE;
+      s = skip_spaces (s + 1);
+    }
+}
+
+gboolean
+plug_profile_range_is_valid (const char *range)
+{
+  gboolean matches;
+
+  return walk_range (range, NULL, &matches);
+}
+
+/* @version: "0.1.0" (trailing text such as "-rc1" is ignored). */
+gboolean
+plug_profile_range_matches (const char *range,
+                            const char *version)
+{
+  guint64 parts[3];
+  gboolean matches;
+
+  if (!parse_version (&version, parts))
+    return FALSE;
+  return walk_range (range, parts, &matches) && matches;
+}
+
+static gboolean
+read_range (JsonObject           *object,
+            char                **out,
+            const ProfileSource  *source,
+            GError              **error)
+{
+  if (!read_string (object, "plugctl", out, source, error))
+    return FALSE;
+  if (*out != NULL && !plug_profile_range_is_valid (*out))
+    return field_error (source, "plugctl",
+                        "must be a version range such as \">=0.1, <2\"", error);
+  return TRUE;
+}
+
+static gboolean
+read_restart (JsonObject           *object,
+              PlugRestartPolicy    *out,
+              const ProfileSource  *source,
+              GError              **error)
+{
+  JsonNode *node = get_member (object, "restart");
+  const char *value;
+
+  if (node == NULL)
+    return TRUE;
+  value = plug_profile_node_is_string (node) ? json_node_get_string (node) : "";
+  if (strcmp (value, "never") == 0)
+    *out = PLUG_RESTART_NEVER;
+  else if (strcmp (value, "on-failure") == 0)
+    *out = PLUG_RESTART_ON_FAILURE;
+  else
+    return field_error (source, "restart", "must be \"never\" or \"on-failure\"", error);
+  return TRUE;
+}
+
 static gboolean
 read_name (JsonObject           *object,
            char                **out,
@@ -271,7 +442,15 @@ plug_profile_read_fields (ProfileFields        *fields,
          read_count (object, "startTimeout", "must be an integer > 0",
                      &fields->start_timeout, source, error) &&
          read_count (object, "concurrency", "must be an integer >= 1",
-                     &fields->concurrency, source, error);
+                     &fields->concurrency, source, error) &&
+         read_range (object, &fields->plugctl_range, source, error) &&
+         read_restart (object, &fields->restart, source, error) &&
+         read_count (object, "restartLimit", "must be an integer >= 1",
+                     &fields->restart_limit, source, error) &&
+         read_count (object, "restartWindow", "must be an integer > 0",
+                     &fields->restart_window, source, error) &&
+         read_count (object, "restartBackoff", "must be an integer > 0",
+                     &fields->restart_backoff, source, error);
 }
 
 /* Parsing manifests */
@@ -419,6 +598,8 @@ plug_profile_search_path (const char * const *extra_dirs)
 
       add_search_dir (dirs, dir);
     }
+  /* The installed manifests, also when the prefix is not in XDG_DATA_DIRS */
+  add_search_dir (dirs, PLUGCTL_PLUGINSDIR);
 
   g_ptr_array_add (dirs, NULL);
   return (GStrv) g_ptr_array_free (dirs, FALSE);

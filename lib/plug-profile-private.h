@@ -25,6 +25,11 @@ typedef struct
   guint call_timeout;
   guint start_timeout;
   guint concurrency;
+  char *plugctl_range;
+  PlugRestartPolicy restart;
+  guint restart_limit;
+  guint restart_window;
+  guint restart_backoff;
 } ProfileFields;
 
 /* Where a manifest came from, for error messages. */
@@ -54,6 +59,12 @@ PlugProfile  *plug_profile_new_from_object (JsonObject           *object,
 gboolean      plug_profile_node_is_string  (JsonNode             *node);
 
 /* In plug-profile-loader.c */
+
+/* Whether @range (the `plugctl` field's syntax) is valid, and whether
+ * @version satisfies it. */
+gboolean      plug_profile_range_is_valid  (const char           *range);
+gboolean      plug_profile_range_matches   (const char           *range,
+                                           const char           *version);
 
 /* Reads and checks the known fields of @object into @fields; an error
  * names the field and, when @source has the text, its line:column. */

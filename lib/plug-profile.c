@@ -25,6 +25,7 @@ profile_fields_clear (ProfileFields *fields)
   g_clear_pointer (&fields->env, g_strfreev);
   g_clear_pointer (&fields->methods, g_strfreev);
   g_clear_pointer (&fields->events, g_strfreev);
+  g_clear_pointer (&fields->plugctl_range, g_free);
 }
 
 static void
@@ -169,6 +170,12 @@ complete_fields (ProfileFields *fields,
     fields->start_timeout = PLUG_PROFILE_DEFAULT_START_TIMEOUT_MS;
   if (fields->concurrency == 0)
     fields->concurrency = PLUG_PROFILE_DEFAULT_CONCURRENCY;
+  if (fields->restart_limit == 0)
+    fields->restart_limit = PLUG_PROFILE_DEFAULT_RESTART_LIMIT;
+  if (fields->restart_window == 0)
+    fields->restart_window = PLUG_PROFILE_DEFAULT_RESTART_WINDOW_MS;
+  if (fields->restart_backoff == 0)
+    fields->restart_backoff = PLUG_PROFILE_DEFAULT_RESTART_BACKOFF_MS;
   if (fields->connector == NULL)
     fields->connector = g_strdup (PLUG_PROFILE_DEFAULT_CONNECTOR);
   if (fields->methods == NULL)
@@ -541,4 +548,62 @@ plug_profile_set_concurrency (PlugProfile *self,
 
   self->fields.concurrency = concurrency;
   json_object_set_int_member (self->json, "concurrency", concurrency);
+}
+
+const char *
+plug_profile_get_plugctl_range (PlugProfile *self)
+{
+  g_return_val_if_fail (PLUG_IS_PROFILE (self), NULL);
+
+  return self->fields.plugctl_range;
+}
+
+gboolean
+plug_profile_check_plugctl_version (PlugProfile  *self,
+                                    const char   *version,
+                                    GError      **error)
+{
+  g_return_val_if_fail (PLUG_IS_PROFILE (self), FALSE);
+  g_return_val_if_fail (version != NULL, FALSE);
+
+  if (self->fields.plugctl_range == NULL ||
+      plug_profile_range_matches (self->fields.plugctl_range, version))
+    return TRUE;
+
+  g_set_error (error, PLUG_ERROR, PLUG_ERROR_INVALID_PROFILE,
+               "Plugin %s needs plugctl %s; this is plugctl %s",
+               self->fields.name, self->fields.plugctl_range, version);
+  return FALSE;
+}
+
+PlugRestartPolicy
+plug_profile_get_restart (PlugProfile *self)
+{
+  g_return_val_if_fail (PLUG_IS_PROFILE (self), PLUG_RESTART_NEVER);
+
+  return self->fields.restart;
+}
+
+guint
+plug_profile_get_restart_limit (PlugProfile *self)
+{
+  g_return_val_if_fail (PLUG_IS_PROFILE (self), PLUG_PROFILE_DEFAULT_RESTART_LIMIT);
+
+  return self->fields.restart_limit;
+}
+
+guint
+plug_profile_get_restart_window (PlugProfile *self)
+{
+  g_return_val_if_fail (PLUG_IS_PROFILE (self), PLUG_PROFILE_DEFAULT_RESTART_WINDOW_MS);
+
+  return self->fields.restart_window;
+}
+
+guint
+plug_profile_get_restart_backoff (PlugProfile *self)
+{
+  g_return_val_if_fail (PLUG_IS_PROFILE (self), PLUG_PROFILE_DEFAULT_RESTART_BACKOFF_MS);
+
+  return self->fields.restart_backoff;
 }

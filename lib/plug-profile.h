@@ -18,6 +18,25 @@ G_BEGIN_DECLS
 #define PLUG_PROFILE_DEFAULT_START_TIMEOUT_MS  10000
 #define PLUG_PROFILE_DEFAULT_CONCURRENCY       1
 #define PLUG_PROFILE_DEFAULT_CONNECTOR         "child-process"
+/* Restart budget (see PlugRestartPolicy): LSP's advice, 5 crashes in 180 s. */
+#define PLUG_PROFILE_DEFAULT_RESTART_LIMIT      5
+#define PLUG_PROFILE_DEFAULT_RESTART_WINDOW_MS  180000
+#define PLUG_PROFILE_DEFAULT_RESTART_BACKOFF_MS 100
+/* The backoff doubles with each crash in the window, up to this. */
+#define PLUG_PROFILE_MAX_RESTART_BACKOFF_MS     10000
+
+/**
+ * PlugRestartPolicy:
+ * @PLUG_RESTART_NEVER: a lost plugin stays inactive (the default)
+ * @PLUG_RESTART_ON_FAILURE: a lost plugin is activated again after a
+ *   backoff, until it has crashed `restartLimit` times within
+ *   `restartWindow` ms; then it is %PLUG_PLUGIN_STATE_FAILED.
+ */
+typedef enum
+{
+  PLUG_RESTART_NEVER,
+  PLUG_RESTART_ON_FAILURE,
+} PlugRestartPolicy;
 
 #define PLUG_TYPE_PROFILE (plug_profile_get_type ())
 
@@ -37,6 +56,12 @@ G_DECLARE_FINAL_TYPE (PlugProfile, plug_profile, PLUG, PROFILE, GObject)
  *   `cwd` or `command` containing '/' is resolved against it)
  * - `callTimeout`, `startTimeout` (milliseconds, integers > 0)
  * - `concurrency` (integer >= 1)
+ * - `plugctl` (string): the plugctl versions the plugin works with, a
+ *   comma-separated list of comparisons all of which must hold, e.g.
+ *   `">=0.1, <2"`; checked before the plugin is started
+ * - `restart` ("never" or "on-failure"), `restartLimit` (crashes),
+ *   `restartWindow` and `restartBackoff` (milliseconds): see
+ *   #PlugRestartPolicy
  *
  * Unknown fields are kept (plug_profile_to_json() returns them).
  */
@@ -106,6 +131,24 @@ guint         plug_profile_get_start_timeout   (PlugProfile  *self);
 PLUG_AVAILABLE_IN_ALL
 guint         plug_profile_get_concurrency     (PlugProfile  *self);
 
+/* The `plugctl` version range, or NULL. */
+PLUG_AVAILABLE_IN_ALL
+const char   *plug_profile_get_plugctl_range   (PlugProfile  *self);
+/* Whether plugctl @version satisfies the profile's `plugctl` range; the
+ * error (PLUG_ERROR_INVALID_PROFILE) names both. */
+PLUG_AVAILABLE_IN_ALL
+gboolean      plug_profile_check_plugctl_version (PlugProfile *self,
+                                                const char   *version,
+                                                GError      **error);
+PLUG_AVAILABLE_IN_ALL
+PlugRestartPolicy plug_profile_get_restart     (PlugProfile  *self);
+PLUG_AVAILABLE_IN_ALL
+guint         plug_profile_get_restart_limit   (PlugProfile  *self);
+PLUG_AVAILABLE_IN_ALL
+guint         plug_profile_get_restart_window  (PlugProfile  *self);
+PLUG_AVAILABLE_IN_ALL
+guint         plug_profile_get_restart_backoff (PlugProfile  *self);
+
 PLUG_AVAILABLE_IN_ALL
 void          plug_profile_set_methods         (PlugProfile  *self,
                                                 const char * const *methods);
@@ -131,7 +174,9 @@ void          plug_profile_set_concurrency     (PlugProfile  *self,
  *
  * The directories searched for manifests, in order: @extra_dirs, then
  * `$PLUGCTL_PLUGIN_PATH` (colon-separated), then `plugctl/plugins` under
- * the user data dir and the system data dirs. Duplicates removed.
+ * the user data dir and the system data dirs, then the installed manifest
+ * directory (`pluginsdir` of plugctl-1.pc) unless already listed.
+ * Duplicates removed.
  */
 PLUG_AVAILABLE_IN_ALL
 GStrv         plug_profile_search_path         (const char * const *extra_dirs);

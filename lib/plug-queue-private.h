@@ -52,6 +52,10 @@ void        plug_queue_release      (PlugQueue          *self);
  * Nothing new starts from here. */
 void        plug_queue_fail_all     (PlugQueue          *self,
                                      const GError       *cause);
+/* Ends the running calls with @cause; the waiting ones stay (the target
+ * is being restarted). */
+void        plug_queue_fail_running (PlugQueue          *self,
+                                     const GError       *cause);
 /* (transfer container): the running then the waiting calls of @caller
  * (to @method, or any method when NULL or empty), in order. */
 GPtrArray  *plug_queue_find_calls   (PlugQueue          *self,
@@ -59,5 +63,8 @@ GPtrArray  *plug_queue_find_calls   (PlugQueue          *self,
                                      const char         *method);
 guint       plug_queue_get_n_waiting (PlugQueue         *self);
 guint       plug_queue_get_n_running (PlugQueue         *self);
+/* When the oldest running or waiting call was queued (monotonic µs), or
+ * 0 when there is none. */
+gint64      plug_queue_get_oldest_time (PlugQueue       *self);
 
 G_END_DECLS

@@ -13,6 +13,7 @@ typedef struct
   PlugQueue *queue;
   PlugCall *call;
   GSource *timer;
+  gint64 queued_at;  /* monotonic µs */
   gboolean checked;
 } Item;
 
@@ -180,6 +181,7 @@ plug_queue_push (PlugQueue *self,
   item->queue = self;
   item->call = g_object_ref (call);
   item->checked = checked;
+  item->queued_at = g_get_monotonic_time ();
   g_queue_push_tail (&self->waiting, item);
 
   plug_queue_pump (self);
@@ -291,6 +293,28 @@ plug_queue_fail_all (PlugQueue    *self,
   self->busy--;
 }
 
+void
+plug_queue_fail_running (PlugQueue    *self,
+                         const GError *cause)
+{
+  g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (cause != NULL);
+
+  collect_calls (&self->running, calls);
+
+  self->busy++;
+  for (guint i = 0; i < calls->len; i++)
+    {
+      PlugCall *call = g_ptr_array_index (calls, i);
+
+      plug_call_end (call, cause);
+      plug_queue_call_done (self, call);
+    }
+  self->busy--;
+}
+
 GPtrArray *
 plug_queue_find_calls (PlugQueue  *self,
                        const char *caller,
@@ -331,4 +355,26 @@ plug_queue_get_n_running (PlugQueue *self)
 {
   g_return_val_if_fail (self != NULL, 0);
   return self->running.length;
+}
+
+static gint64
+oldest_in (GQueue *queue,
+           gint64  oldest)
+{
+  for (GList *l = queue->head; l != NULL; l = l->next)
+    {
+      Item *item = l->data;
+
+      if (oldest == 0 || item->queued_at < oldest)
+        oldest = item->queued_at;
+    }
+
+  return oldest;
+}
+
+gint64
+plug_queue_get_oldest_time (PlugQueue *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return oldest_in (&self->waiting, oldest_in (&self->running, 0));
 }

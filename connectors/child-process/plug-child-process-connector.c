@@ -14,6 +14,8 @@
 
 #include <glib-unix.h>
 
+#include "plug-child-spawn.h"
+#include "plug-group-reaper.h"
 #include "plug-log-reader.h"
 
 /* After the channel closed: how long to wait for the exit status (it
@@ -21,7 +23,6 @@
  * wait for the last lines of stdout and stderr. */
 #define SETTLE_MS 100
 #define STDERR_TAIL_LINES 5
-#define CHILD_CHANNEL_FD 3
 
 typedef enum
 {
@@ -39,6 +40,7 @@ typedef struct
   char          *plugin_name;
   GMainContext  *context;
   GSubprocess   *subprocess;
+  pid_t          pgid;             /* its process group: its pid */
   PlugChannel   *channel;
   PlugLogReader *out_log;
   PlugLogReader *err_log;
@@ -67,6 +69,7 @@ G_DEFINE_FINAL_TYPE (PlugChildProcessConnector, plug_child_process_connector, PL
 enum {
   PROP_0,
   PROP_GRACE_PERIOD,
+  PROP_PID,
   N_PROPS
 };
 
@@ -291,6 +294,13 @@ on_exited (GObject      *object,
 
   g_subprocess_wait_finish (G_SUBPROCESS (object), result, NULL);
   proc->exited = TRUE;
+
+  /* What the plugin started does not outlive it. */
+  if (proc->pgid > 1)
+    {
+      kill (-proc->pgid, SIGKILL);
+      plug_group_reaper_forget (proc->pgid);
+    }
   clear_source (&proc->stop_source);
   clear_source (&proc->settle_source);
   g_debug ("Plugin %s: process %s", proc->plugin_name,
@@ -304,6 +314,18 @@ on_exited (GObject      *object,
 
 /* Stopping */
 
+/* The plugin's whole process group; its own process alone when the group
+ * is gone already. */
+static void
+signal_group (ChildProcess *proc,
+              int           signum)
+{
+  if (proc->pgid > 1 && kill (-proc->pgid, signum) == 0)
+    return;
+  if (!proc->exited)
+    g_subprocess_send_signal (proc->subprocess, signum);
+}
+
 static gboolean
 on_stop_timeout (gpointer user_data)
 {
@@ -316,7 +338,7 @@ on_stop_timeout (gpointer user_data)
       g_debug ("Plugin %s did not exit within %u ms, sending SIGTERM",
                proc->plugin_name, proc->grace_ms);
       proc->stop_stage = STOP_TERM;
-      g_subprocess_send_signal (proc->subprocess, SIGTERM);
+      signal_group (proc, SIGTERM);
       proc->stop_source = child_process_add_timeout (proc, proc->grace_ms, on_stop_timeout);
     }
   else if (proc->stop_stage == STOP_TERM)
@@ -324,7 +346,7 @@ on_stop_timeout (gpointer user_data)
       g_warning ("Plugin %s did not exit within %u ms of SIGTERM, sending SIGKILL",
                  proc->plugin_name, proc->grace_ms);
       proc->stop_stage = STOP_KILL;
-      g_subprocess_force_exit (proc->subprocess);
+      signal_group (proc, SIGKILL);
     }
 
   return G_SOURCE_REMOVE;
@@ -347,7 +369,7 @@ child_process_stop (ChildProcess *proc,
   clear_source (&proc->settle_source);
   proc->stop_stage = first_stage;
   if (first_stage == STOP_TERM)
-    g_subprocess_send_signal (proc->subprocess, SIGTERM);
+    signal_group (proc, SIGTERM);
   proc->stop_source = child_process_add_timeout (proc, proc->grace_ms, on_stop_timeout);
 }
 
@@ -420,11 +442,18 @@ child_process_new (PlugChildProcessConnector *owner,
 {
   ChildProcess *proc = g_rc_box_new0 (ChildProcess);
   const char *name = plug_plugin_get_name (PLUG_PLUGIN (owner));
+  const char *identifier;
 
   proc->owner = owner;
   proc->plugin_name = g_strdup (name);
   proc->context = g_main_context_ref_thread_default ();
   proc->subprocess = g_object_ref (subprocess);
+  /* None when it has already exited and been reaped: its group, if any
+   * is left, is out of reach. */
+  identifier = g_subprocess_get_identifier (subprocess);
+  proc->pgid = identifier != NULL ? (pid_t) g_ascii_strtoll (identifier, NULL, 10) : 0;
+  if (proc->pgid > 1)
+    plug_group_reaper_watch (proc->pgid);
   proc->grace_ms = owner->grace_period_ms;
   proc->connect_pending = TRUE;
   proc->waiters = g_ptr_array_new_with_free_func (g_object_unref);
@@ -446,147 +475,6 @@ child_process_new (PlugChildProcessConnector *owner,
   return proc;
 }
 
-/* Spawning */
-
-static GStrv
-build_argv (PlugChildProcessConnector  *self,
-            GError                    **error)
-{
-  PlugProfile *profile = plug_plugin_get_profile (PLUG_PLUGIN (self));
-  const char *command = plug_profile_get_command (profile);
-  const char * const *args = plug_profile_get_args (profile);
-  const char *url = plug_profile_get_url (profile);
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-
-  if (command != NULL && *command != '\0')
-    g_strv_builder_add (builder, command);
-  else if (url != NULL && g_str_has_suffix (url, ".js"))
-    {
-      /* Remix's fork(url) */
-      g_strv_builder_add (builder, "node");
-      g_strv_builder_add (builder, url);
-    }
-  else
-    {
-      g_set_error (error, PLUG_ERROR, PLUG_ERROR_INVALID_PROFILE,
-                   "Plugin %s has no command to start (no \"command\", "
-                   "and no \"url\" of a .js file)",
-                   plug_plugin_get_name (PLUG_PLUGIN (self)));
-      return NULL;
-    }
-
-  if (args != NULL)
-    g_strv_builder_addv (builder, (const char **) args);
-
-  return g_strv_builder_end (builder);
-}
-
-static GSubprocessLauncher *
-create_launcher (PlugChildProcessConnector *self)
-{
-  PlugProfile *profile = plug_plugin_get_profile (PLUG_PLUGIN (self));
-  const char * const *env = plug_profile_get_env (profile);
-  const char *cwd = plug_profile_get_cwd (profile);
-  GSubprocessLauncher *launcher;
-
-  /* Inherits the engine's environment. */
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_set_stdin_file_path (launcher, "/dev/null");
-
-  for (guint i = 0; env != NULL && env[i] != NULL; i++)
-    {
-      const char *equals = strchr (env[i], '=');
-      g_autofree char *key = NULL;
-
-      if (equals == NULL || equals == env[i])
-        continue;
-      key = g_strndup (env[i], equals - env[i]);
-      g_subprocess_launcher_setenv (launcher, key, equals + 1, TRUE);
-    }
-
-  g_subprocess_launcher_setenv (launcher, "NODE_CHANNEL_FD",
-                                G_STRINGIFY (CHILD_CHANNEL_FD), TRUE);
-  g_subprocess_launcher_setenv (launcher, "NODE_CHANNEL_SERIALIZATION_MODE",
-                                "json", TRUE);
-
-  if (cwd != NULL)
-    g_subprocess_launcher_set_cwd (launcher, cwd);
-
-  return launcher;
-}
-
-/* GLib's spawn errors repeat the command; keep only the reason. */
-static const char *
-spawn_failure_reason (const GError *error)
-{
-  if (error->domain != G_SPAWN_ERROR)
-    return error->message;
-
-  switch (error->code)
-    {
-    case G_SPAWN_ERROR_NOENT: return g_strerror (ENOENT);
-    case G_SPAWN_ERROR_ACCES: return g_strerror (EACCES);
-    case G_SPAWN_ERROR_PERM: return g_strerror (EPERM);
-    case G_SPAWN_ERROR_NOEXEC: return g_strerror (ENOEXEC);
-    case G_SPAWN_ERROR_ISDIR: return g_strerror (EISDIR);
-    case G_SPAWN_ERROR_NOTDIR: return g_strerror (ENOTDIR);
-    case G_SPAWN_ERROR_LOOP: return g_strerror (ELOOP);
-    case G_SPAWN_ERROR_TXTBUSY: return g_strerror (ETXTBSY);
-    case G_SPAWN_ERROR_NAMETOOLONG: return g_strerror (ENAMETOOLONG);
-    default: return error->message;
-    }
-}
-
-static GSubprocess *
-spawn (PlugChildProcessConnector  *self,
-       int                        *channel_fd,
-       GError                    **error)
-{
-  const char *name = plug_plugin_get_name (PLUG_PLUGIN (self));
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_auto(GStrv) argv = NULL;
-  GSubprocess *subprocess;
-  int fds[2];
-
-  argv = build_argv (self, error);
-  if (argv == NULL)
-    return NULL;
-
-  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
-    {
-      int errsv = errno;
-
-      g_set_error (error, PLUG_ERROR, PLUG_ERROR_FAILED,
-                   "Plugin %s: cannot create its channel: %s",
-                   name, g_strerror (errsv));
-      return NULL;
-    }
-
-  launcher = create_launcher (self);
-  g_subprocess_launcher_take_fd (launcher, fds[1], CHILD_CHANNEL_FD);
-
-  subprocess = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv,
-                                             &local_error);
-  /* Closes the child's end in this process. */
-  g_clear_object (&launcher);
-
-  if (subprocess == NULL)
-    {
-      close (fds[0]);
-      g_set_error (error, PLUG_ERROR, PLUG_ERROR_FAILED,
-                   "Plugin %s: cannot start \"%s\": %s",
-                   name, argv[0], spawn_failure_reason (local_error));
-      return NULL;
-    }
-
-  g_debug ("Plugin %s: started %s as process %s", name, argv[0],
-           g_subprocess_get_identifier (subprocess));
-  *channel_fd = fds[0];
-  return subprocess;
-}
-
 /* PlugConnector */
 
 static void
@@ -603,13 +491,17 @@ plug_child_process_connector_connect (PlugConnector       *connector,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, plug_child_process_connector_connect);
+  /* Once spawned, the process is reported even if the activation was
+   * abandoned meanwhile (its first line may end it before connect_finish
+   * runs): the base class then disconnects, which stops it. */
+  g_task_set_check_cancellable (task, FALSE);
 
   if (g_task_return_error_if_cancelled (task))
     return;
 
   g_clear_pointer (&self->process, child_process_detach);
 
-  subprocess = spawn (self, &channel_fd, &error);
+  subprocess = plug_child_spawn (PLUG_PLUGIN (self), &channel_fd, &error);
   if (subprocess == NULL)
     {
       g_task_return_error (task, error);
@@ -743,6 +635,10 @@ plug_child_process_connector_get_property (GObject    *object,
     case PROP_GRACE_PERIOD:
       g_value_set_uint (value, self->grace_period_ms);
       break;
+    case PROP_PID:
+      g_value_set_int (value, self->process != NULL && !self->process->exited ?
+                              (int) self->process->pgid : 0);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -786,6 +682,10 @@ plug_child_process_connector_class_init (PlugChildProcessConnectorClass *klass)
     g_param_spec_uint ("grace-period", NULL, NULL,
                        0, G_MAXUINT, PLUG_CHILD_PROCESS_DEFAULT_GRACE_PERIOD_MS,
                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PID] =
+    g_param_spec_int ("pid", NULL, NULL,
+                      0, G_MAXINT, 0,
+                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 

@@ -29,8 +29,18 @@ G_DECLARE_FINAL_TYPE (PlugChildProcessConnector, plug_child_process_connector,
  * active or activating makes the plugin lost (§6), with the exit status
  * or signal in the error.
  *
- * Property `grace-period` (milliseconds): see
- * %PLUG_CHILD_PROCESS_DEFAULT_GRACE_PERIOD_MS.
+ * Each plugin runs in a process group of its own, with PR_SET_PDEATHSIG
+ * SIGKILL. Stopping it closes the channel, waits the grace period, sends
+ * SIGTERM to the group, waits again, then sends SIGKILL to the group;
+ * once the plugin's process has exited, what is left of its group gets
+ * SIGKILL. When the host process dies, even by SIGKILL, the plugin gets
+ * SIGKILL (PDEATHSIG) and a reaper process kills what is left of every
+ * plugin's group (plug-group-reaper.h). A process that leaves its group
+ * (setsid, setpgid) escapes this.
+ *
+ * Properties: `grace-period` (milliseconds, see
+ * %PLUG_CHILD_PROCESS_DEFAULT_GRACE_PERIOD_MS); `pid` (read-only, the
+ * plugin's process id while it runs, else 0).
  */
 
 G_END_DECLS

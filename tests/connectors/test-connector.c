@@ -376,7 +376,8 @@ fixture_tear_down (Fixture       *f,
 }
 
 #define HANDSHAKE_0 \
-  "{\"id\":0,\"action\":\"request\",\"name\":\"connector\",\"key\":\"handshake\",\"payload\":[\"connector\",\"plugctl\"]}"
+  "{\"id\":0,\"action\":\"request\",\"name\":\"connector\",\"key\":\"handshake\",\"payload\":[\"connector\",\"plugctl\"]," \
+  "\"protocol\":{\"versions\":[1]}}"
 
 /* Starts the activation and waits for the handshake request. */
 static void
@@ -1071,7 +1072,7 @@ test_deactivate_then_reactivate (Fixture       *f,
   wait_sent (f, 1);
   g_assert_cmpuint (f->mock->n_connect, ==, 2);
   assert_sent (f, 0, "{\"id\":1,\"action\":\"request\",\"name\":\"connector\",\"key\":\"handshake\","
-                     "\"payload\":[\"connector\",\"plugctl\"]}");
+                     "\"payload\":[\"connector\",\"plugctl\"],\"protocol\":{\"versions\":[1]}}");
   receive (f, "{\"action\":\"response\",\"id\":1,\"name\":\"connector\",\"key\":\"handshake\",\"payload\":[\"mockMethod\"]}");
   wait_result (f, &again);
   g_assert_no_error (again.error);

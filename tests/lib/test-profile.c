@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "config.h"
+
 #include <glib/gstdio.h>
 
 #include <plugctl.h>
@@ -676,6 +678,8 @@ expected_data_dirs (void)
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   const char * const *system_dirs = g_get_system_data_dirs ();
   g_autofree char *user = g_build_filename (g_get_user_data_dir (), "plugctl", "plugins", NULL);
+  g_autofree char *installed = g_canonicalize_filename (PLUGCTL_PLUGINSDIR, NULL);
+  gboolean installed_seen = FALSE;
 
   g_strv_builder_add (builder, user);
   for (guint i = 0; system_dirs[i] != NULL; i++)
@@ -683,8 +687,12 @@ expected_data_dirs (void)
       g_autofree char *dir = g_build_filename (system_dirs[i], "plugctl", "plugins", NULL);
       g_autofree char *canonical = g_canonicalize_filename (dir, NULL);
 
+      installed_seen |= g_str_equal (canonical, installed);
       g_strv_builder_add (builder, canonical);
     }
+  /* The installed manifests come last, for a prefix outside the data dirs. */
+  if (!installed_seen)
+    g_strv_builder_add (builder, installed);
 
   return g_strv_builder_end (builder);
 }
