@@ -9,12 +9,13 @@
 #
 # Builds DIR (default _build: `meson setup` when missing, then
 # `meson compile -C DIR`), then, unpinned and pinned to one CPU (--pin),
-# runs bench-calls, bench-cli and the Remix benchmark (remix/run.sh, which
-# installs the Remix packages from npm into a scratch directory), and
+# runs bench-calls, bench-cli, bench-dbus (skipped without dbus-daemon) and
+# the Remix benchmark (remix/run.sh, which installs the Remix packages from
+# npm into a scratch directory), and
 # prints one table per placement:
 #   figure | unit | plugctl | baseline | ratio | Remix | ÷ Remix | target
 # Ratios are plugctl ÷ the other column; for calls/s higher is better.
-# Defaults: 1 s per figure, median of 3 runs (about 4 minutes in all).
+# Defaults: 1 s per figure, median of 3 runs (about 5 minutes in all).
 set -eu
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,7 +34,7 @@ while [ $# -gt 0 ]; do
     --no-remix) remix= ;;
     --placement) placements=$2; shift ;;
     --keep) keep=$2; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -44,7 +45,7 @@ cd "$src"
 if ! meson compile -C "$build" >&2; then
   # Another part of the tree may be half-written: build what we need.
   echo "run.sh: the full build failed; building only the benchmarks' targets" >&2
-  meson compile -C "$build" bench-calls bench-cli plugctl plugctl-echo child-process >&2
+  meson compile -C "$build" bench-calls bench-cli bench-dbus plugctl plugctl-echo child-process dbus >&2
 fi
 build=$(cd "$build" && pwd)
 
@@ -76,6 +77,13 @@ for placement in $placements; do
   # shellcheck disable=SC2086
   "$build/tests/bench/bench-cli" --plugctl "$build/cli/plugctl" $pin $length --json \
     > "$out/cli-$placement.json"
+  dbus_json=
+  # shellcheck disable=SC2086
+  if "$build/tests/bench/bench-dbus" $pin $length --json > "$out/dbus-$placement.json"; then
+    dbus_json="$out/dbus-$placement.json"
+  else
+    echo "run.sh: bench-dbus did not run; its rows are left out" >&2
+  fi
   remix_json=
   if [ -n "$remix" ]; then
     # shellcheck disable=SC2086
@@ -88,7 +96,7 @@ for placement in $placements; do
   title="$(date -u '+%Y-%m-%d %H:%M UTC'), $machine, $where, median of $runs runs of ${duration} s"
   # shellcheck disable=SC2086
   python3 "$src/tests/bench/table.py" --title "$title" $remix_json \
-    "$out/calls-$placement.json" "$out/cli-$placement.json"
+    "$out/calls-$placement.json" "$out/cli-$placement.json" $dbus_json
 done
 
 if [ -n "$keep" ]; then
