@@ -6,6 +6,7 @@
 
 #include <plugctl.h>
 
+#include "plugctl-args.h"
 #include "plugctl-dbus-generated.h"
 
 G_BEGIN_DECLS
@@ -20,13 +21,26 @@ typedef enum
   PLUGCTL_EXIT_START = 4,
 } PlugctlExit;
 
+/* How JSON is laid out: --json=pretty, --json=short, else by stdout. */
+typedef enum
+{
+  PLUGCTL_JSON_AUTO,
+  PLUGCTL_JSON_PRETTY,
+  PLUGCTL_JSON_SHORT,
+} PlugctlJsonFormat;
+
+/* --timeout infinity: the longest timer GLib has (about 49 days). */
+#define PLUGCTL_TIMEOUT_INFINITY G_MAXUINT
+
 /* The options every subcommand accepts. */
 typedef struct
 {
   GPtrArray *plugin_dirs;     /* NULL-terminated */
   GPtrArray *connector_dirs;  /* NULL-terminated */
   guint      timeout_ms;      /* 0: the profiles' own */
-  gboolean   json;
+  gboolean   json;            /* --json, with or without a format */
+  PlugctlJsonFormat json_format;
+  gboolean   no_manifests;    /* call --exec: its plugin only */
   char      *policy;
   gint       verbose;
   gboolean   help;
@@ -51,17 +65,16 @@ int             plugctl_print_error          (const GError        *error,
                                               int                  exit_code);
 int             plugctl_exit_code_for_call   (const GError        *error);
 int             plugctl_exit_code_for_start  (const GError        *error);
+const char     *plugctl_error_code           (const GError        *error,
+                                              int                  exit_code);
+JsonNode       *plugctl_error_to_json        (const char          *text,
+                                              const char          *code);
+gboolean        plugctl_json_pretty          (void);
 void            plugctl_print_json           (JsonNode            *node,
                                               gboolean             pretty);
 char           *plugctl_json_to_string       (JsonNode            *node,
                                               gboolean             pretty);
 void            plugctl_print_json_line      (JsonNode            *node);
-JsonNode       *plugctl_parse_arg            (const char          *arg);
-GPtrArray      *plugctl_positional_args      (int                  argc,
-                                              char               **argv,
-                                              GError             **error);
-JsonArray      *plugctl_args_to_json         (GPtrArray           *words,
-                                              guint                first);
 const char     *plugctl_state_to_string      (PlugPluginState      state);
 
 /* plugctl-engine.c: the embedded engine, with the plugin `cli` */
@@ -107,6 +120,17 @@ JsonNode       *plugctl_info_to_json         (PlugctlEngine       *engine,
                                               PlugProfile         *profile);
 JsonNode       *plugctl_connectors_to_json   (void);
 
+/* plugctl-cmd-exec.c: call's standard input (`-`) and --exec */
+JsonArray      *plugctl_read_stdin_args      (GError             **error);
+PlugProfile    *plugctl_exec_profile_new     (const char          *command_line,
+                                              GError             **error);
+
+/* plugctl-cmd-status.c: what status prints, as JSON; @name NULL for
+ * every plugin of the manifests (an array), else one object */
+JsonNode       *plugctl_status_to_json       (PlugctlEngine       *engine,
+                                              const char          *name,
+                                              GError             **error);
+
 /* plugctl-remote.c: the daemon's names on the bus, and its client */
 #define PLUGCTL_DBUS_NAME "org.plugctl.Engine1"
 #define PLUGCTL_DBUS_PATH "/org/plugctl/Engine1"
@@ -147,5 +171,7 @@ int plugctl_cmd_listen      (int argc, char **argv, gboolean do_help);
 int plugctl_cmd_batch       (int argc, char **argv, gboolean do_help);
 int plugctl_cmd_daemon      (int argc, char **argv, gboolean do_help);
 int plugctl_cmd_complete    (int argc, char **argv, gboolean do_help);
+int plugctl_cmd_status      (int argc, char **argv, gboolean do_help);
+int plugctl_cmd_validate    (int argc, char **argv, gboolean do_help);
 
 G_END_DECLS

@@ -57,10 +57,12 @@ flush_answers (Batch *batch)
   fflush (stdout);
 }
 
+/* @error_code: the stable name of the error, as plugctl_error_code() */
 static void
 answer_set (Answer     *answer,
             JsonNode   *result,
-            const char *error_text)
+            const char *error_text,
+            const char *error_code)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
@@ -75,6 +77,8 @@ answer_set (Answer     *answer,
     {
       json_builder_set_member_name (builder, "error");
       json_builder_add_string_value (builder, error_text);
+      json_builder_set_member_name (builder, "code");
+      json_builder_add_string_value (builder, error_code);
       answer->batch->failed = TRUE;
     }
   else
@@ -117,7 +121,7 @@ answer_malformed (Answer     *answer,
   reason = g_strdup_vprintf (format, args);
   va_end (args);
   text = g_strdup_printf ("line %u: %s", answer->batch->line_number, reason);
-  answer_set (answer, NULL, text);
+  answer_set (answer, NULL, text, "invalid-message");
 }
 
 static void
@@ -130,7 +134,11 @@ on_call_done (GObject      *source,
   g_autoptr(JsonNode) node = plug_engine_call_finish (PLUG_ENGINE (source),
                                                       result, &error);
 
-  answer_set (answer, node, error != NULL ? error->message : NULL);
+  if (error != NULL)
+    answer_set (answer, NULL, error->message,
+                plugctl_error_code (error, plugctl_exit_code_for_call (error)));
+  else
+    answer_set (answer, node, NULL, NULL);
 }
 
 static void
@@ -145,9 +153,17 @@ on_remote_call_done (GObject      *source,
 
   if (plugctl_engine1_call_call_finish (PLUGCTL_ENGINE1 (source), &text, result, &error))
     node = plugctl_remote_parse (text, &error);
-  if (error != NULL)
-    plugctl_remote_localize_error (error);
-  answer_set (answer, node, error != NULL ? error->message : NULL);
+  if (error == NULL)
+    {
+      answer_set (answer, node, NULL, NULL);
+      return;
+    }
+  if (plugctl_remote_localize_error (error))
+    answer_set (answer, NULL, error->message,
+                plugctl_error_code (error, plugctl_exit_code_for_start (error)));
+  else
+    answer_set (answer, NULL, error->message,
+                plugctl_error_code (error, plugctl_exit_code_for_call (error)));
 }
 
 static void
@@ -161,7 +177,7 @@ dispatch_remote (Batch      *batch,
   g_autofree char *args_text = NULL;
 
   json_node_set_array (args_node, args);
-  args_text = json_to_string (args_node, FALSE);
+  args_text = plugctl_json_to_text (args_node);
   plugctl_engine1_call_call (plugctl_remote_get_proxy (batch->remote), path, method,
                              args_text, plugctl_remote_get_call_cancellable (batch->remote),
                              on_remote_call_done, answer);
@@ -187,7 +203,8 @@ dispatch (Batch      *batch,
   profile_error = plugctl_engine_get_profile_error (batch->engine, target);
   if (profile_error != NULL)
     {
-      answer_set (answer, NULL, profile_error->message);
+      answer_set (answer, NULL, profile_error->message,
+                  plugctl_error_code (profile_error, PLUGCTL_EXIT_NOT_FOUND));
       return;
     }
   plug_engine_call (plugctl_engine_get_engine (batch->engine),
@@ -423,8 +440,10 @@ plugctl_cmd_batch (int      argc,
     "\"args\": […]}\n"
     "or [\"echo\", \"echo\", arg…]. Each call starts as soon as its line is read,\n"
     "so calls to different plugins run at the same time. An answer is\n"
-    "{\"id\": …, \"result\": …} or {\"id\": …, \"error\": \"text\"}; a line that is\n"
-    "not a request gets {\"error\": \"line N: …\"}; blank lines get nothing.\n"
+    "{\"id\": …, \"result\": …} or {\"id\": …, \"error\": \"text\", \"code\": name};\n"
+    "a line that is not a request gets {\"error\": \"line N: …\", \"code\":\n"
+    "\"invalid-message\"}; blank lines get nothing. Each answer is one line,\n"
+    "written as soon as it and those before it are known.\n"
     "The exit status is 0 when every call succeeded, else 1.");
   status = plugctl_parse_options (context, &argc, &argv, do_help);
   if (status >= 0)

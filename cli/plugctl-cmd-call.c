@@ -14,6 +14,21 @@ static const char plugctl_args_text[] =
   "'\"2\"' and hi are strings, '[1,2]' is an array. Put arguments that start\n"
   "with '-' and are not numbers after '--'.";
 
+static const char plugctl_call_text[] =
+  "A single ARG '-' reads the arguments from standard input, as one JSON\n"
+  "array: echo '[2, 3]' | plugctl call echo sum -\n"
+  "\n"
+  "--exec 'COMMAND [ARG…]' runs COMMAND as a child-process plugin for this\n"
+  "call, without a manifest: plugctl call --exec './tool --flag' METHOD [ARG…].\n"
+  "The words are split as the shell does; the plugin is named after the\n"
+  "command's file name up to its first '.', its methods are those it states\n"
+  "in the handshake, and it is stopped after the call.\n"
+  "\n"
+  "The result is JSON: pretty on a terminal, on one line when piped, or as\n"
+  "--json=pretty or --json=short say. With --json, a failed call prints\n"
+  "{\"error\": text, \"code\": name} on standard output instead of a message.\n"
+  "The call timeout is the manifest's callTimeout (default 10000 ms), or --timeout.";
+
 /* The words after the options; NULL, with the usage error printed, when
  * one of @required is missing. */
 static GPtrArray *
@@ -69,7 +84,7 @@ run_call (PlugctlEngine *engine,
   if (node == NULL)
     return plugctl_engine_fail (engine, error, plugctl_exit_code_for_call (error));
 
-  plugctl_print_json (node, FALSE);
+  plugctl_print_json (node, plugctl_json_pretty ());
   return PLUGCTL_EXIT_OK;
 }
 
@@ -83,6 +98,7 @@ run_call_remote (const char *path,
   g_autoptr(GError) error = NULL;
   g_autofree char *args_text = NULL;
   g_autofree char *text = NULL;
+  g_autoptr(JsonNode) node = NULL;
   PlugctlRemote *remote;
   int status;
 
@@ -91,17 +107,16 @@ run_call_remote (const char *path,
     return status;
 
   json_node_set_array (args_node, args);
-  args_text = json_to_string (args_node, FALSE);
+  args_text = plugctl_json_to_text (args_node);
   plugctl_engine1_call_call (plugctl_remote_get_proxy (remote), path, method, args_text,
                              plugctl_remote_get_call_cancellable (remote),
                              plugctl_store_result, &result);
   plugctl_remote_wait (remote, &result);
   if (plugctl_engine1_call_call_finish (plugctl_remote_get_proxy (remote), &text,
-                                        result, &error))
+                                        result, &error) &&
+      (node = plugctl_remote_parse (text, &error)) != NULL)
     {
-      /* the daemon wrote it as plugctl_print_json() does */
-      fputs (text, stdout);
-      fputc ('\n', stdout);
+      plugctl_print_json (node, plugctl_json_pretty ());
       status = PLUGCTL_EXIT_OK;
     }
   else
@@ -111,11 +126,63 @@ run_call_remote (const char *path,
   return plugctl_remote_close (remote, status);
 }
 
+/* The ARGs from @first on, or from standard input for a single `-`;
+ * NULL, with the usage error printed, when standard input is no array. */
+static JsonArray *
+call_args (GPtrArray *words,
+           guint      first)
+{
+  g_autoptr(GError) error = NULL;
+  JsonArray *args;
+
+  if (words->len != first + 1 || strcmp (g_ptr_array_index (words, first), "-") != 0)
+    return plugctl_args_to_json (words, first);
+
+  args = plugctl_read_stdin_args (&error);
+  if (args == NULL)
+    plugctl_usage_error ("%s", error->message);
+  return args;
+}
+
+/* call --exec: the one plugin of the engine is the command's. */
+static int
+run_call_exec (const char *command_line,
+               const char *method,
+               JsonArray  *args)
+{
+  g_autoptr(PlugProfile) profile = NULL;
+  g_autoptr(GError) error = NULL;
+  PlugctlEngine *engine;
+  int status;
+
+  profile = plugctl_exec_profile_new (command_line, &error);
+  if (profile == NULL)
+    return plugctl_usage_error ("Invalid --exec \"%s\": %s", command_line, error->message);
+
+  plugctl_options.no_manifests = TRUE;
+  engine = plugctl_engine_open (&status);
+  if (engine == NULL)
+    return status;
+
+  if (plug_engine_register_profile (plugctl_engine_get_engine (engine), profile, &error) == NULL)
+    status = plugctl_print_error (error, plugctl_exit_code_for_start (error));
+  else
+    status = run_call (engine, plug_profile_get_name (profile), method, args);
+  return plugctl_engine_close (engine, status);
+}
+
 int
 plugctl_cmd_call (int      argc,
                   char   **argv,
                   gboolean do_help)
 {
+  g_autofree char *exec = NULL;
+  const GOptionEntry entries[] = {
+    { "exec", 0, 0, G_OPTION_ARG_STRING, &exec,
+      "Run COMMAND as a plugin for this call, without a manifest; "
+      "then PLUGIN is left out", "'COMMAND [ARG…]'" },
+    G_OPTION_ENTRY_NULL
+  };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GPtrArray) words = NULL;
   g_autoptr(JsonArray) args = NULL;
@@ -124,20 +191,33 @@ plugctl_cmd_call (int      argc,
 
   context = plugctl_option_context_new ("PLUGIN METHOD [ARG…]",
                                         "Call METHOD of PLUGIN with the ARGs as the "
-                                        "plugin cli, print the result as JSON on one "
-                                        "line, then stop the plugin. PLUGIN may be a "
-                                        "service path such as cmd.git.",
-                                        NULL);
+                                        "plugin cli, print the result as JSON, then "
+                                        "stop the plugin. PLUGIN may be a service "
+                                        "path such as cmd.git.",
+                                        entries);
   g_option_context_set_ignore_unknown_options (context, TRUE);
-  plugctl_option_context_add_description (context, plugctl_args_text);
+  {
+    g_autofree char *description = g_strconcat (plugctl_args_text, "\n\n",
+                                                plugctl_call_text, NULL);
+
+    plugctl_option_context_add_description (context, description);
+  }
   status = plugctl_parse_options (context, &argc, &argv, do_help);
   if (status >= 0)
     return status;
-  words = parse_words (argc, argv, (const char * const[]) { "PLUGIN", "METHOD", NULL });
+  words = parse_words (argc, argv,
+                       exec != NULL ? (const char * const[]) { "METHOD", NULL }
+                                    : (const char * const[]) { "PLUGIN", "METHOD", NULL });
   if (words == NULL)
     return PLUGCTL_EXIT_USAGE;
+  if (exec != NULL && plugctl_use_daemon ())
+    return plugctl_usage_error ("--exec runs its plugin here, not in the daemon");
 
-  args = plugctl_args_to_json (words, 2);
+  args = call_args (words, exec != NULL ? 1 : 2);
+  if (args == NULL)
+    return PLUGCTL_EXIT_USAGE;
+  if (exec != NULL)
+    return run_call_exec (exec, g_ptr_array_index (words, 0), args);
   if (plugctl_use_daemon ())
     return run_call_remote (g_ptr_array_index (words, 0),
                             g_ptr_array_index (words, 1), args);
@@ -160,7 +240,7 @@ print_methods (const char *name,
       g_autoptr(JsonNode) root = json_node_new (JSON_NODE_ARRAY);
 
       json_node_set_array (root, methods);
-      plugctl_print_json (root, FALSE);
+      plugctl_print_json (root, plugctl_json_pretty ());
     }
   else
     {
@@ -255,7 +335,7 @@ run_remote_no_answer (const char *name,
       g_autofree char *args_text = NULL;
 
       json_node_set_array (args_node, args);
-      args_text = json_to_string (args_node, FALSE);
+      args_text = plugctl_json_to_text (args_node);
       plugctl_engine1_call_emit (proxy, event, args_text,
                                  plugctl_remote_get_call_cancellable (remote),
                                  plugctl_store_result, &result);

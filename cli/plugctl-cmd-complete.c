@@ -150,7 +150,8 @@ parse_option_line (const char *line)
   first = g_strndup (name, end - name);
   equal = strchr (first, '=');
   spec->long_name = equal != NULL ? g_strndup (first, equal - first) : g_strdup (first);
-  spec->arg = equal != NULL ? g_strdup (equal + 1) : NULL;
+  /* "--json=[pretty|short]": an optional value, only ever after '=' */
+  spec->arg = equal != NULL && equal[1] != '[' ? g_strdup (equal + 1) : NULL;
 
   if (!g_str_has_prefix (spec->long_name, "--"))
     g_clear_pointer (&spec, option_spec_free);
@@ -412,6 +413,15 @@ complete_param (LineState  *state,
   if (g_strcmp0 (param, "COMMAND") == 0)
     {
       print_matches (top->commands, prefix);
+      return;
+    }
+  /* "FILE…": every word from there on is a file */
+  if (param == NULL && help->params->len > 0 &&
+      strcmp (g_ptr_array_index (help->params, help->params->len - 1), "FILE") == 0)
+    param = "FILE";
+  if (g_strcmp0 (param, "FILE") == 0)
+    {
+      g_print ("__PLUGCTL_FILE\n");  /* validate's manifests */
       return;
     }
   if (param == NULL || (strcmp (param, "PLUGIN") != 0 && strcmp (param, "METHOD") != 0 &&

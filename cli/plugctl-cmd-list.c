@@ -150,7 +150,7 @@ static void
 print_list (JsonNode *plugins)
 {
   if (plugctl_options.json)
-    plugctl_print_json (plugins, TRUE);
+    plugctl_print_json (plugins, plugctl_json_pretty ());
   else if (JSON_NODE_HOLDS_ARRAY (plugins))
     print_list_text (json_node_get_array (plugins));
 }
@@ -365,7 +365,7 @@ print_info (JsonNode *info)
   if (member == NULL || !JSON_NODE_HOLDS_OBJECT (member))
     return;
   if (plugctl_options.json)
-    plugctl_print_json (member, TRUE);
+    plugctl_print_json (member, plugctl_json_pretty ());
   else
     print_info_text (json_node_get_object (member));
 }
@@ -461,7 +461,7 @@ print_connectors (JsonNode *connectors)
 
   if (plugctl_options.json)
     {
-      plugctl_print_json (connectors, TRUE);
+      plugctl_print_json (connectors, plugctl_json_pretty ());
       return;
     }
   if (!JSON_NODE_HOLDS_ARRAY (connectors))

@@ -53,6 +53,25 @@ on_event (const char *emitter,
   plugctl_print_json_line (line);
 }
 
+/* The emitter stopped before the events asked for came. */
+static int
+print_lost (Listen *listen)
+{
+  g_autofree char *text = g_strdup_printf ("%s stopped", listen->emitter);
+
+  if (plugctl_options.json)
+    {
+      g_autoptr(JsonNode) line = plugctl_error_to_json (text, "plugin-exited");
+
+      plugctl_print_json_line (line);
+    }
+  else
+    {
+      g_printerr ("plugctl: %s\n", text);
+    }
+  return PLUGCTL_EXIT_FAILED;
+}
+
 static void
 on_plugin_deactivated (PlugManager *manager,
                        PlugProfile *profile,
@@ -101,8 +120,7 @@ run_listen (PlugctlEngine *engine,
   if (listen->lost && plugctl_engine_get_signal (engine) == 0 &&
       (listen->count == 0 || listen->received < listen->count))
     {
-      g_printerr ("plugctl: %s stopped\n", listen->emitter);
-      status = PLUGCTL_EXIT_FAILED;
+      status = print_lost (listen);
     }
   plug_engine_off (plug_engine, PLUGCTL_CLI_PLUGIN, listen->emitter, event);
   return status;
@@ -177,8 +195,7 @@ run_listen_remote (PlugctlRemote *remote,
       if (listen->lost && plugctl_remote_get_signal (remote) == 0 &&
           (listen->count == 0 || listen->received < listen->count))
         {
-          g_printerr ("plugctl: %s stopped\n", listen->emitter);
-          status = PLUGCTL_EXIT_FAILED;
+          status = print_lost (listen);
         }
     }
   g_signal_handler_disconnect (proxy, event_id);
@@ -203,10 +220,12 @@ plugctl_cmd_listen (int      argc,
 
   context = plugctl_option_context_new ("PLUGIN EVENT",
                                         "Start PLUGIN and print each EVENT it emits "
-                                        "as one line of JSON: the arguments, or with "
-                                        "--json an object {\"emitter\", \"event\", "
-                                        "\"args\"}. Runs until N events with --count, "
-                                        "or until SIGINT or SIGTERM (exit status 0).",
+                                        "as one line of JSON, flushed at once: the "
+                                        "arguments, or with --json an object "
+                                        "{\"emitter\", \"event\", \"args\"} (one line "
+                                        "whatever the format). Runs until N events "
+                                        "with --count, or until SIGINT or SIGTERM (exit "
+                                        "status 0).",
                                         entries);
   status = plugctl_parse_options (context, &argc, &argv, do_help);
   if (status >= 0)

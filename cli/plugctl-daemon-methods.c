@@ -103,6 +103,25 @@ handle_connectors (PlugctlEngine1        *skeleton,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* Status: the shared engine's view; "" for every plugin */
+static gboolean
+handle_status (PlugctlEngine1        *skeleton,
+               GDBusMethodInvocation *invocation,
+               const char            *name,
+               Daemon                *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) status = plugctl_status_to_json (self->engine,
+                                                       name[0] != '\0' ? name : NULL,
+                                                       &error);
+
+  if (status == NULL)
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, text_reply (status));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 /* Call: what `plugctl call` does with its embedded engine */
 
 static void
@@ -289,6 +308,7 @@ on_event (const char *emitter,
     return;
 
   key = plugctl_daemon_subscription_key (emitter, event);
+  plugctl_daemon_wake (self, key);
   g_hash_table_iter_init (&iter, self->clients);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &client))
     {
@@ -315,11 +335,11 @@ on_event (const char *emitter,
 
 /* The plugin `cli` listens once to each (emitter, event) a client asked
  * for, and stays subscribed: the events go to whoever listens then. */
-static gboolean
-subscribe (Daemon      *self,
-           const char  *emitter,
-           const char  *event,
-           GError     **error)
+gboolean
+plugctl_daemon_subscribe (Daemon      *self,
+                          const char  *emitter,
+                          const char  *event,
+                          GError     **error)
 {
   g_autofree char *key = plugctl_daemon_subscription_key (emitter, event);
   gboolean subscribed;
@@ -391,7 +411,7 @@ handle_listen (PlugctlEngine1        *skeleton,
   g_autoptr(GError) error = NULL;
 
   if (!plugctl_engine_lookup (self->engine, emitter, &error) ||
-      !subscribe (self, emitter, event, &error))
+      !plugctl_daemon_subscribe (self, emitter, event, &error))
     {
       g_dbus_method_invocation_return_gerror (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -459,6 +479,7 @@ plugctl_daemon_connect_methods (Daemon *self)
     { "handle-unlisten", G_CALLBACK (handle_unlisten) },
     { "handle-cancel", G_CALLBACK (handle_cancel) },
     { "handle-connectors", G_CALLBACK (handle_connectors) },
+    { "handle-status", G_CALLBACK (handle_status) },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (handlers); i++)

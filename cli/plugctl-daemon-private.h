@@ -28,6 +28,11 @@ struct _Daemon
   GDBusConnection *connection;
   GHashTable      *clients;        /* unique name → Client */
   GHashTable      *subscriptions;  /* keys the plugin `cli` listens to */
+  GHashTable      *wakers;         /* key → GPtrArray: plugins it starts */
+  GHashTable      *to_wake;        /* plugins to start at wake_id */
+  GHashTable      *idle_watches;   /* plugin → IdleWatch (idleTimeout) */
+  GHashTable      *operations_on;  /* plugin → Operations under way for it */
+  guint            wake_id;
   guint            idle_timeout_s; /* 0: stay */
   guint            idle_id;
   guint            update_idle_id;
@@ -56,6 +61,10 @@ typedef struct
 /* plugctl-daemon.c */
 char      *plugctl_daemon_subscription_key   (const char            *emitter,
                                               const char            *event);
+/* An event of subscription @key came: starts the plugins whose `start`
+ * is "event" and whose `listens` names it. */
+void       plugctl_daemon_wake               (Daemon                *self,
+                                              const char            *key);
 void       plugctl_daemon_set_listeners      (Daemon                *self,
                                               guint                  listeners);
 Client    *plugctl_daemon_get_client         (Daemon                *self,
@@ -76,5 +85,9 @@ void       plugctl_daemon_return_start_error (Operation             *op,
 
 /* plugctl-daemon-methods.c */
 void       plugctl_daemon_connect_methods    (Daemon                *self);
+gboolean   plugctl_daemon_subscribe          (Daemon                *self,
+                                              const char            *emitter,
+                                              const char            *event,
+                                              GError               **error);
 
 G_END_DECLS

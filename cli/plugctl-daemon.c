@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "plugctl-daemon-private.h"
 
 char *
@@ -89,6 +91,245 @@ plugctl_daemon_set_listeners (Daemon *self,
   update_idle (self);
 }
 
+/* Lazy start: the profiles' `start`, `listens` and `idleTimeout` */
+
+/* A plugin with an idleTimeout, while active: looked at four times per
+ * timeout, it is deactivated once nothing happened for the timeout. */
+typedef struct
+{
+  Daemon  *daemon;
+  char    *name;
+  guint    timeout_ms;
+  guint    source_id;
+  gint64   messages;       /* in and out, at the last look */
+  gint64   last_activity;  /* monotonic µs */
+} IdleWatch;
+
+static void
+on_started_lazily (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autofree char *name = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!plug_engine_activate_finish (PLUG_ENGINE (source), result, &error))
+    g_printerr ("plugctl: warning: %s\n", error->message);
+  else
+    g_debug ("Started %s", name);
+}
+
+static void
+start_lazily (Daemon     *self,
+              const char *name)
+{
+  plug_engine_activate (plugctl_engine_get_engine (self->engine), name, NULL,
+                        on_started_lazily, g_strdup (name));
+}
+
+static gboolean
+on_wake (gpointer user_data)
+{
+  Daemon *self = user_data;
+  /* starting one may emit an event that wakes others: they go in a new set */
+  g_autoptr(GHashTable) names = g_steal_pointer (&self->to_wake);
+  GHashTableIter iter;
+  const char *name;
+
+  self->wake_id = 0;
+  self->to_wake = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_hash_table_iter_init (&iter, names);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, NULL))
+    {
+      PlugPluginState state = plugctl_engine_get_state (self->engine, name);
+
+      /* an event is no explicit activation: a failed plugin stays failed */
+      if (state == PLUG_PLUGIN_STATE_INACTIVE || state == PLUG_PLUGIN_STATE_DEACTIVATING)
+        start_lazily (self, name);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Started from the main loop, not from inside the engine's delivery of
+ * the event. The plugin gets the event when it subscribes: the engine
+ * remembers it, since `cli` listens. */
+void
+plugctl_daemon_wake (Daemon     *self,
+                     const char *key)
+{
+  GPtrArray *names = g_hash_table_lookup (self->wakers, key);
+
+  for (guint i = 0; names != NULL && i < names->len; i++)
+    g_hash_table_add (self->to_wake, g_strdup (g_ptr_array_index (names, i)));
+  if (names != NULL && self->wake_id == 0)
+    self->wake_id = g_idle_add (on_wake, self);
+}
+
+static void
+add_waker (Daemon     *self,
+           const char *name,
+           const char *emitter,
+           const char *event)
+{
+  g_autofree char *key = plugctl_daemon_subscription_key (emitter, event);
+  g_autoptr(GError) error = NULL;
+  GPtrArray *names;
+
+  if (!plug_engine_is_registered (plugctl_engine_get_engine (self->engine), emitter))
+    {
+      g_printerr ("plugctl: warning: Plugin %s listens for event %s of %s, which is "
+                  "not registered\n", name, event, emitter);
+      return;
+    }
+  if (!plugctl_daemon_subscribe (self, emitter, event, &error))
+    {
+      g_printerr ("plugctl: warning: %s\n", error->message);
+      return;
+    }
+  names = g_hash_table_lookup (self->wakers, key);
+  if (names == NULL)
+    {
+      names = g_ptr_array_new_with_free_func (g_free);
+      g_hash_table_insert (self->wakers, g_steal_pointer (&key), names);
+    }
+  g_ptr_array_add (names, g_strdup (name));
+}
+
+/* At daemon start: "daemon" plugins start, "event" ones wait for theirs. */
+static void
+start_plugins (Daemon *self)
+{
+  PlugEngine *engine = plugctl_engine_get_engine (self->engine);
+  GPtrArray *profiles = plugctl_engine_list_profiles (self->engine);
+
+  for (guint i = 0; i < profiles->len; i++)
+    {
+      PlugProfile *profile = g_ptr_array_index (profiles, i);
+      const char *name = plug_profile_get_name (profile);
+      const char * const *listens = plug_profile_get_listens (profile);
+
+      if (!plug_engine_is_registered (engine, name))
+        continue;  /* unavailable: its error comes with its first use */
+      if (plug_profile_get_start (profile) == PLUG_START_DAEMON)
+        start_lazily (self, name);
+      else if (plug_profile_get_start (profile) == PLUG_START_EVENT)
+        for (gsize j = 0; listens[j] != NULL && listens[j + 1] != NULL; j += 2)
+          add_waker (self, name, listens[j], listens[j + 1]);
+    }
+}
+
+static gboolean
+has_listeners_of (Daemon     *self,
+                  const char *emitter)
+{
+  g_autofree char *prefix = plugctl_daemon_subscription_key (emitter, "");
+  GHashTableIter clients;
+  Client *client;
+
+  g_hash_table_iter_init (&clients, self->clients);
+  while (g_hash_table_iter_next (&clients, NULL, (gpointer *) &client))
+    {
+      GHashTableIter keys;
+      const char *key;
+
+      g_hash_table_iter_init (&keys, client->listens);
+      while (g_hash_table_iter_next (&keys, (gpointer *) &key, NULL))
+        if (g_str_has_prefix (key, prefix))
+          return TRUE;
+    }
+  return FALSE;
+}
+
+static gint64
+get_count (JsonObject *status,
+           const char *member)
+{
+  return json_object_has_member (status, member) ? json_object_get_int_member (status, member)
+                                                 : 0;
+}
+
+/* Whether a call is pending, a message went in or out since the last
+ * look, or a caller of the daemon listens to the plugin's events. */
+static gboolean
+idle_watch_saw_activity (IdleWatch *watch)
+{
+  PlugEngine *engine = plugctl_engine_get_engine (watch->daemon->engine);
+  g_autoptr(JsonObject) status = plug_engine_get_status (engine, watch->name, NULL);
+  gint64 messages;
+  gboolean busy;
+
+  if (status == NULL)
+    return TRUE;
+  messages = get_count (status, "messagesIn") + get_count (status, "messagesOut");
+  /* an operation of the daemon may start the plugin before its call is
+   * queued: it counts from the start */
+  busy = get_count (status, "pendingCalls") > 0 || messages != watch->messages ||
+         g_hash_table_contains (watch->daemon->operations_on, watch->name) ||
+         has_listeners_of (watch->daemon, watch->name);
+  watch->messages = messages;
+  return busy;
+}
+
+static void
+on_idle_deactivated (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!plug_engine_deactivate_finish (PLUG_ENGINE (source), result, &error))
+    g_printerr ("plugctl: warning: %s\n", error->message);
+}
+
+static gboolean
+on_idle_watch_tick (gpointer user_data)
+{
+  IdleWatch *watch = user_data;
+  Daemon *self = watch->daemon;
+  gint64 now = g_get_monotonic_time ();
+
+  if (plugctl_engine_get_state (self->engine, watch->name) != PLUG_PLUGIN_STATE_ACTIVE ||
+      idle_watch_saw_activity (watch))
+    watch->last_activity = now;
+  else if (now - watch->last_activity >= (gint64) watch->timeout_ms * G_TIME_SPAN_MILLISECOND)
+    {
+      g_info ("Plugin %s idle for %u ms: deactivating it", watch->name, watch->timeout_ms);
+      /* a failed deactivation is tried again a timeout later; a done one
+       * frees @watch, maybe at once */
+      watch->last_activity = now;
+      plug_engine_deactivate (plugctl_engine_get_engine (self->engine), watch->name,
+                              NULL, on_idle_deactivated, NULL);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+idle_watch_free (IdleWatch *watch)
+{
+  g_clear_handle_id (&watch->source_id, g_source_remove);
+  g_free (watch->name);
+  g_free (watch);
+}
+
+static void
+idle_watch_start (Daemon      *self,
+                  PlugProfile *profile)
+{
+  guint timeout_ms = plug_profile_get_idle_timeout (profile);
+  IdleWatch *watch;
+
+  if (timeout_ms == 0 || is_builtin (plug_profile_get_name (profile)))
+    return;
+  watch = g_new0 (IdleWatch, 1);
+  watch->daemon = self;
+  watch->name = g_strdup (plug_profile_get_name (profile));
+  watch->timeout_ms = timeout_ms;
+  watch->last_activity = g_get_monotonic_time ();
+  idle_watch_saw_activity (watch);  /* counts the handshake's messages */
+  watch->source_id = g_timeout_add (MAX (timeout_ms / 4, 1), on_idle_watch_tick, watch);
+  g_hash_table_replace (self->idle_watches, watch->name, watch);
+}
+
 /* Clients */
 
 static void
@@ -142,6 +383,21 @@ plugctl_daemon_get_client (Daemon                *self,
 
 /* Operations */
 
+/* @path: a plugin, or a service path such as cmd.git */
+static void
+count_operation_on (Daemon     *self,
+                    const char *path,
+                    int         change)
+{
+  g_autofree char *name = g_strndup (path, strcspn (path, "."));
+  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (self->operations_on, name)) + change;
+
+  if (count == 0)
+    g_hash_table_remove (self->operations_on, name);
+  else
+    g_hash_table_replace (self->operations_on, g_steal_pointer (&name), GUINT_TO_POINTER (count));
+}
+
 Operation *
 plugctl_daemon_operation_new (Daemon                *self,
                               GDBusMethodInvocation *invocation,
@@ -155,6 +411,7 @@ plugctl_daemon_operation_new (Daemon                *self,
   op->cancellable = g_object_ref (plugctl_daemon_get_client (self, invocation)->cancellable);
   op->path = g_strdup (path);
   op->method = g_strdup (method);
+  count_operation_on (self, path, 1);
   self->pending++;
   update_idle (self);
   return op;
@@ -165,6 +422,7 @@ operation_free (Operation *op)
 {
   Daemon *self = op->daemon;
 
+  count_operation_on (self, op->path, -1);
   g_clear_object (&op->cancellable);
   g_clear_pointer (&op->args, json_array_unref);
   g_free (op->path);
@@ -215,6 +473,7 @@ on_plugin_activated (PlugManager *manager,
                      PlugProfile *profile,
                      Daemon      *self)
 {
+  idle_watch_start (self, profile);
   queue_update_idle (self);
 }
 
@@ -223,6 +482,7 @@ on_plugin_deactivated (PlugManager *manager,
                        PlugProfile *profile,
                        Daemon      *self)
 {
+  g_hash_table_remove (self->idle_watches, plug_profile_get_name (profile));
   plugctl_engine1_emit_plugin_deactivated (self->skeleton, plug_profile_get_name (profile));
   queue_update_idle (self);
 }
@@ -323,7 +583,14 @@ run_daemon (Daemon   *self,
   self->clients = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                          (GDestroyNotify) client_free);
   self->subscriptions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->wakers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) g_ptr_array_unref);
+  self->to_wake = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->idle_watches = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                              (GDestroyNotify) idle_watch_free);
+  self->operations_on = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   connect_handlers (self);
+  start_plugins (self);
 
   self->owner_id = g_bus_own_name (G_BUS_TYPE_SESSION, PLUGCTL_DBUS_NAME, flags,
                                    on_bus_acquired, on_name_acquired, on_name_lost,
@@ -336,6 +603,10 @@ run_daemon (Daemon   *self,
   if (g_dbus_interface_skeleton_get_connection (skeleton) != NULL)
     g_dbus_interface_skeleton_unexport (skeleton);
   g_hash_table_remove_all (self->clients);
+  /* nothing starts or stops on its own while the engine shuts down */
+  g_hash_table_remove_all (self->wakers);
+  g_hash_table_remove_all (self->idle_watches);
+  g_clear_handle_id (&self->wake_id, g_source_remove);
   return self->exit_code;
 }
 
@@ -349,6 +620,11 @@ daemon_clear (Daemon *self)
   g_clear_object (&self->connection);
   g_clear_pointer (&self->clients, g_hash_table_unref);
   g_clear_pointer (&self->subscriptions, g_hash_table_unref);
+  g_clear_pointer (&self->wakers, g_hash_table_unref);
+  g_clear_pointer (&self->to_wake, g_hash_table_unref);
+  g_clear_pointer (&self->idle_watches, g_hash_table_unref);
+  g_clear_pointer (&self->operations_on, g_hash_table_unref);
+  g_clear_handle_id (&self->wake_id, g_source_remove);
 }
 
 int
@@ -375,8 +651,12 @@ plugctl_cmd_daemon (int      argc,
                                         PLUGCTL_DBUS_NAME ", so that plugins stay "
                                         "active between plugctl runs: other plugctl "
                                         "commands use it with --daemon, and the bus "
-                                        "starts it on the first call. Stops every "
-                                        "plugin and exits 0 on SIGINT or SIGTERM.",
+                                        "starts it on the first call. A plugin starts "
+                                        "when it is first used, or as the \"start\" "
+                                        "field of its manifest says, and stops after "
+                                        "its \"idleTimeout\" (plugctl-profile(5)). "
+                                        "Stops every plugin and exits 0 on SIGINT or "
+                                        "SIGTERM.",
                                         entries);
   status = plugctl_parse_options (context, &argc, &argv, do_help);
   if (status >= 0)

@@ -174,7 +174,8 @@ plugctl_engine_open (int *exit_code)
       return NULL;
     }
 
-  register_profiles (self);
+  if (!plugctl_options.no_manifests)
+    register_profiles (self);
   *exit_code = PLUGCTL_EXIT_OK;
   return self;
 }

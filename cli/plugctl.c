@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "plugctl-cli.h"
 
@@ -21,12 +22,14 @@ static const struct
 } plugctl_commands[] = {
   { "list", plugctl_cmd_list, "List the plugins and their state" },
   { "info", plugctl_cmd_info, "Show a plugin's profile" },
+  { "status", plugctl_cmd_status, "Show what runs: state, pid, uptime, calls, errors" },
   { "call", plugctl_cmd_call, "Call a method of a plugin and print the result" },
   { "activate", plugctl_cmd_activate, "Check that a plugin starts" },
   { "deactivate", plugctl_cmd_deactivate, "Stop a plugin" },
   { "listen", plugctl_cmd_listen, "Print the events a plugin emits" },
   { "emit", plugctl_cmd_emit, "Emit an event from the plugin cli" },
   { "connectors", plugctl_cmd_connectors, "List the connectors and their modules" },
+  { "validate", plugctl_cmd_validate, "Check manifests without starting anything" },
   { "batch", plugctl_cmd_batch, "Run the calls read as JSON lines on stdin" },
   { "daemon", plugctl_cmd_daemon, "Serve the engine on the session bus" },
   { "help", NULL, "Show help for a command" },
@@ -36,10 +39,10 @@ static const struct
 static const char plugctl_exit_status_text[] =
   "Exit status:\n"
   "  0  success\n"
-  "  1  the call failed (plugin error, timeout, cancel)\n"
+  "  1  the call failed (plugin error, timeout, cancel), invalid manifest\n"
   "  2  usage error\n"
   "  3  not found (unknown plugin, method not exposed, unknown connector)\n"
-  "  4  the plugin could not be started\n"
+  "  4  the plugin could not be started (also protocol or plugctl version)\n"
   "  130, 143  interrupted by SIGINT, SIGTERM";
 
 PlugctlOptions plugctl_options;
@@ -82,14 +85,48 @@ set_timeout (const char  *option_name,
 {
   guint64 timeout;
 
+  if (g_strcmp0 (value, "infinity") == 0)
+    {
+      plugctl_options.timeout_ms = PLUGCTL_TIMEOUT_INFINITY;
+      return TRUE;
+    }
   if (!g_ascii_string_to_unsigned (value, 10, 1, G_MAXINT, &timeout, NULL))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "Invalid timeout \"%s\": a number of milliseconds > 0 expected",
-                   value);
+                   "Invalid timeout \"%s\": a number of milliseconds > 0 or "
+                   "\"infinity\" expected", value);
       return FALSE;
     }
   plugctl_options.timeout_ms = timeout;
+  return TRUE;
+}
+
+/* GOption would take the word after an optional value's option as its
+ * value (`--json echo`): run() reads --json=FORMAT itself and leaves a
+ * plain --json, before the first `--`. Returns FALSE on a bad FORMAT. */
+static gboolean
+take_json_formats (int    argc,
+                   char **argv)
+{
+  for (int i = 1; i < argc && strcmp (argv[i], "--") != 0; i++)
+    {
+      const char *format;
+
+      if (!g_str_has_prefix (argv[i], "--json="))
+        continue;
+      format = argv[i] + strlen ("--json=");
+      if (strcmp (format, "pretty") == 0)
+        plugctl_options.json_format = PLUGCTL_JSON_PRETTY;
+      else if (strcmp (format, "short") == 0)
+        plugctl_options.json_format = PLUGCTL_JSON_SHORT;
+      else
+        {
+          plugctl_usage_error ("Invalid JSON format \"%s\": pretty or short expected",
+                               format);
+          return FALSE;
+        }
+      argv[i] = (char *) "--json";
+    }
   return TRUE;
 }
 
@@ -120,9 +157,11 @@ static const GOptionEntry plugctl_global_entries[] = {
   { "connector-dir", 0, 0, G_OPTION_ARG_CALLBACK, add_connector_dir,
     "Search DIR for connector modules first (repeatable)", "DIR" },
   { "timeout", 0, 0, G_OPTION_ARG_CALLBACK, set_timeout,
-    "Call timeout of every plugin, in milliseconds", "MS" },
+    "Call timeout of every plugin, in milliseconds or infinity "
+    "(default: the manifest's callTimeout, else 10000)", "MS" },
   { "json", 'j', 0, G_OPTION_ARG_NONE, &plugctl_options.json,
-    "Write JSON to standard output", NULL },
+    "Write JSON to standard output, errors too: pretty on a terminal, "
+    "short (one line) when piped, or as chosen", "[pretty|short]" },
   { "policy", 0, 0, G_OPTION_ARG_CALLBACK, set_policy,
     "Load the manager's permission policy from FILE", "FILE" },
   { "daemon", 'd', 0, G_OPTION_ARG_NONE, &plugctl_options.daemon,
@@ -252,12 +291,101 @@ plugctl_parse_options (GOptionContext   *context,
   return -1;
 }
 
+/* With --json, an error is a JSON object on standard output, in the same
+ * place as the result it replaces; else a message on standard error. */
 int
 plugctl_print_error (const GError *error,
                      int           exit_code)
 {
-  g_printerr ("plugctl: %s\n", error->message);
+  if (plugctl_options.json)
+    {
+      g_autoptr(JsonNode) node = plugctl_error_to_json (error->message,
+                                                        plugctl_error_code (error, exit_code));
+
+      plugctl_print_json (node, plugctl_json_pretty ());
+      fflush (stdout);
+    }
+  else
+    {
+      g_printerr ("plugctl: %s\n", error->message);
+    }
   return exit_code;
+}
+
+/* {"error": text, "code": code}: Remix's text, and a name to test for */
+JsonNode *
+plugctl_error_to_json (const char *text,
+                       const char *code)
+{
+  JsonObject *object = json_object_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_object_set_string_member (object, "error", text);
+  json_object_set_string_member (object, "code", code);
+  json_node_take_object (node, object);
+  return node;
+}
+
+/* The names of the PlugError codes, as machine output shows them. */
+static const char * const plug_error_codes[] = {
+  [PLUG_ERROR_FAILED] = "failed",
+  [PLUG_ERROR_NOT_REGISTERED] = "not-registered",
+  [PLUG_ERROR_NOT_EXPOSED] = "not-exposed",
+  [PLUG_ERROR_NOT_ACTIVATED] = "not-activated",
+  [PLUG_ERROR_PERMISSION_DENIED] = "permission-denied",
+  [PLUG_ERROR_TIMEOUT] = "timeout",
+  [PLUG_ERROR_CANCELLED] = "cancelled",
+  [PLUG_ERROR_ALREADY_REGISTERED] = "already-registered",
+  [PLUG_ERROR_INVALID_MESSAGE] = "invalid-message",
+  [PLUG_ERROR_INVALID_PROFILE] = "invalid-profile",
+  [PLUG_ERROR_CONNECTOR] = "connector",
+  [PLUG_ERROR_PLUGIN_EXITED] = "plugin-exited",
+  [PLUG_ERROR_START_TIMEOUT] = "start-timeout",
+  [PLUG_ERROR_INVALID_ARGUMENT] = "invalid-argument",
+};
+
+/* The library has no codes of their own for these two start errors; its
+ * texts (plug-connector.c, plug-profile.c) tell them. */
+static gboolean
+is_protocol_version_error (const GError *error)
+{
+  return g_error_matches (error, PLUG_ERROR, PLUG_ERROR_FAILED) &&
+         strstr (error->message, " speaks plugctl protocol versions ") != NULL &&
+         g_str_has_suffix (error->message, ": no version in common");
+}
+
+static gboolean
+is_plugctl_version_error (const GError *error)
+{
+  return g_error_matches (error, PLUG_ERROR, PLUG_ERROR_INVALID_PROFILE) &&
+         strstr (error->message, " needs plugctl ") != NULL &&
+         strstr (error->message, "; this is plugctl ") != NULL;
+}
+
+/* The stable name of @error in machine output; @exit_code tells a start
+ * error (the plugin could not be started) from the same code in a call. */
+const char *
+plugctl_error_code (const GError *error,
+                    int           exit_code)
+{
+  if (exit_code == PLUGCTL_EXIT_START)
+    {
+      if (g_error_matches (error, PLUG_ERROR, PLUG_ERROR_START_TIMEOUT))
+        return "start-timeout";
+      if (is_protocol_version_error (error))
+        return "protocol-version";
+      if (is_plugctl_version_error (error))
+        return "plugctl-version";
+      if (g_error_matches (error, PLUG_ERROR, PLUG_ERROR_INVALID_PROFILE))
+        return "invalid-profile";
+      return "start-failed";
+    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return "cancelled";
+  if (error->domain == PLUG_ERROR && error->code >= 0 &&
+      (gsize) error->code < G_N_ELEMENTS (plug_error_codes))
+    return plug_error_codes[error->code];
+  return "failed";
 }
 
 static gboolean
@@ -268,12 +396,15 @@ is_not_found (const GError *error)
          g_error_matches (error, PLUG_ERROR, PLUG_ERROR_CONNECTOR);
 }
 
+/* A call that started its target itself fails with the start error. */
 int
 plugctl_exit_code_for_call (const GError *error)
 {
   if (is_not_found (error))
     return PLUGCTL_EXIT_NOT_FOUND;
-  if (g_error_matches (error, PLUG_ERROR, PLUG_ERROR_START_TIMEOUT))
+  if (g_error_matches (error, PLUG_ERROR, PLUG_ERROR_START_TIMEOUT) ||
+      g_error_matches (error, PLUG_ERROR, PLUG_ERROR_INVALID_PROFILE) ||
+      is_protocol_version_error (error))
     return PLUGCTL_EXIT_START;
   return PLUGCTL_EXIT_FAILED;
 }
@@ -302,6 +433,23 @@ plugctl_json_to_string (JsonNode *node,
   return json_to_string (node, pretty);
 }
 
+/* Whether JSON for standard output is pretty: --json=pretty, or on a
+ * terminal unless --json=short. */
+gboolean
+plugctl_json_pretty (void)
+{
+  switch (plugctl_options.json_format)
+    {
+    case PLUGCTL_JSON_PRETTY:
+      return TRUE;
+    case PLUGCTL_JSON_SHORT:
+      return FALSE;
+    case PLUGCTL_JSON_AUTO:
+    default:
+      return isatty (STDOUT_FILENO);
+    }
+}
+
 /* JSON is UTF-8 whatever the locale: written as is, not through g_print() */
 void
 plugctl_print_json (JsonNode *node,
@@ -324,67 +472,6 @@ plugctl_print_json_line (JsonNode *node)
   fflush (stdout);
 }
 
-/* An argument is JSON when it parses as JSON, else a string. */
-JsonNode *
-plugctl_parse_arg (const char *arg)
-{
-  JsonNode *node = json_from_string (arg, NULL);
-
-  if (node == NULL)
-    {
-      node = json_node_new (JSON_NODE_VALUE);
-      json_node_set_string (node, arg);
-    }
-  return node;
-}
-
-/* The words left after g_option_context_parse() with unknown options
- * ignored, without the first `--`: a negative number is a word, anything
- * else that starts with '-' before `--` is an unknown option. */
-GPtrArray *
-plugctl_positional_args (int          argc,
-                         char       **argv,
-                         GError     **error)
-{
-  g_autoptr(GPtrArray) words = g_ptr_array_new ();
-  gboolean options_ended = FALSE;
-
-  for (int i = 1; i < argc; i++)
-    {
-      const char *word = argv[i];
-
-      if (!options_ended && strcmp (word, "--") == 0)
-        {
-          options_ended = TRUE;
-          continue;
-        }
-      if (!options_ended && word[0] == '-' && word[1] != '\0')
-        {
-          g_autoptr(JsonNode) node = json_from_string (word, NULL);
-
-          if (node == NULL || json_node_get_value_type (node) == G_TYPE_STRING)
-            {
-              g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION,
-                           "Unknown option %s", word);
-              return NULL;
-            }
-        }
-      g_ptr_array_add (words, (gpointer) word);
-    }
-  return g_steal_pointer (&words);
-}
-
-JsonArray *
-plugctl_args_to_json (GPtrArray *words,
-                      guint      first)
-{
-  JsonArray *args = json_array_new ();
-
-  for (guint i = first; i < words->len; i++)
-    json_array_add_element (args, plugctl_parse_arg (g_ptr_array_index (words, i)));
-  return args;
-}
-
 const char *
 plugctl_state_to_string (PlugPluginState state)
 {
@@ -398,6 +485,8 @@ plugctl_state_to_string (PlugPluginState state)
       return "active";
     case PLUG_PLUGIN_STATE_DEACTIVATING:
       return "deactivating";
+    case PLUG_PLUGIN_STATE_FAILED:
+      return "failed";
     default:
       return "unknown";
     }
@@ -559,6 +648,8 @@ run (int    argc,
   gssize index;
 
   g_set_prgname ("plugctl");
+  if (!take_json_formats (argc, argv))
+    return PLUGCTL_EXIT_USAGE;
   context = top_level_context_new (&version);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return plugctl_usage_error ("%s", error->message);

@@ -16,7 +16,7 @@
 G_BEGIN_DECLS
 
 /* Default limit of one line (one message), in bytes. */
-#define PLUG_CHANNEL_DEFAULT_MAX_LINE (64 * 1024 * 1024)
+#define PLUG_CHANNEL_DEFAULT_MAX_LINE (16 * 1024 * 1024)
 
 #define PLUG_TYPE_CHANNEL (plug_channel_get_type ())
 

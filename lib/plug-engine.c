@@ -699,6 +699,21 @@ plug_engine_get_manager (PlugEngine *self)
   return self->manager;
 }
 
+static gboolean
+check_room (PlugEngine  *self,
+            const char  *name,
+            GError     **error)
+{
+  /* The manager does not count. */
+  if (g_hash_table_size (self->entries) <= PLUG_ENGINE_MAX_PLUGINS)
+    return TRUE;
+
+  g_set_error (error, PLUG_ERROR, PLUG_ERROR_FAILED,
+               "Cannot register plugin %s: the engine holds %u plugins, its limit",
+               name, PLUG_ENGINE_MAX_PLUGINS);
+  return FALSE;
+}
+
 gboolean
 plug_engine_register (PlugEngine  *self,
                       PlugPlugin  *plugin,
@@ -722,6 +737,8 @@ plug_engine_register (PlugEngine  *self,
                    "Plugin %s is already registered in another engine.", name);
       return FALSE;
     }
+  if (!check_room (self, name, error))
+    return FALSE;
 
   add_entry (self, plugin);
   plug_manager_profile_added (self->manager, plugin);
@@ -750,6 +767,8 @@ plug_engine_register_profile (PlugEngine   *self,
                    "Plugin %s is already registered.", plug_profile_get_name (profile));
       return NULL;
     }
+  if (!check_room (self, plug_profile_get_name (profile), error))
+    return NULL;
 
   plugin = plug_connector_module_create_plugin (profile, error);
   if (plugin == NULL)

@@ -17,6 +17,9 @@
 
 G_BEGIN_DECLS
 
+/* Plugins one engine holds, its manager aside; one more fails to register. */
+#define PLUG_ENGINE_MAX_PLUGINS 10000
+
 typedef struct _PlugManager PlugManager;
 
 #define PLUG_TYPE_ENGINE (plug_engine_get_type ())
@@ -38,8 +41,9 @@ PlugEngine   *plug_engine_new                (void);
 PLUG_AVAILABLE_IN_ALL
 PlugManager  *plug_engine_get_manager        (PlugEngine          *self);
 
-/* `Plugin <name> is already registered.` on a duplicate name. Emits the
- * manager's profileAdded. */
+/* `Plugin <name> is already registered.` on a duplicate name; past
+ * %PLUG_ENGINE_MAX_PLUGINS, `Cannot register plugin <name>: the engine
+ * holds <N> plugins, its limit`. Emits the manager's profileAdded. */
 PLUG_AVAILABLE_IN_ALL
 gboolean      plug_engine_register           (PlugEngine          *self,
                                               PlugPlugin          *plugin,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "plug-error.h"
+#include "plug-json-check-private.h"
 #include "plug-message.h"
 
 struct _PlugMessage
@@ -357,16 +358,28 @@ plug_message_parse (const char  *data,
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) local_error = NULL;
+  const char *problem;
   JsonNode *root;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  problem = plug_json_check_text (data ? data : "", length);
+  if (problem != NULL)
+    {
+      g_set_error (error, PLUG_ERROR, PLUG_ERROR_INVALID_MESSAGE,
+                   "invalid message: not valid JSON: %s", problem);
+      return NULL;
+    }
+
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, data ? data : "", length, &local_error))
     {
+      /* json-glib quotes the text, and may cut a character in two */
+      g_autofree char *reason = g_utf8_make_valid (local_error->message, -1);
+
       g_set_error (error, PLUG_ERROR, PLUG_ERROR_INVALID_MESSAGE,
-                   "invalid message: not valid JSON: %s", local_error->message);
+                   "invalid message: not valid JSON: %s", reason);
       return NULL;
     }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "plug-error.h"
+#include "plug-json-check-private.h"
 #include "plug-profile-private.h"
 
 /* Errors */
@@ -399,6 +400,80 @@ read_restart (JsonObject           *object,
 }
 
 static gboolean
+read_start (JsonObject           *object,
+            PlugStartMode        *out,
+            const ProfileSource  *source,
+            GError              **error)
+{
+  static const char * const modes[] = { "call", "event", "daemon" };
+  JsonNode *node = get_member (object, "start");
+  const char *value;
+
+  if (node == NULL)
+    return TRUE;
+  value = plug_profile_node_is_string (node) ? json_node_get_string (node) : "";
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
+    {
+      if (strcmp (value, modes[i]) == 0)
+        {
+          *out = (PlugStartMode) i;
+          return TRUE;
+        }
+    }
+  return field_error (source, "start", "must be \"call\", \"event\" or \"daemon\"", error);
+}
+
+/* A non-empty string member of a `listens` entry, or NULL. */
+static const char *
+get_listen_member (JsonNode   *entry,
+                   const char *member)
+{
+  JsonNode *node;
+
+  if (!JSON_NODE_HOLDS_OBJECT (entry))
+    return NULL;
+  node = json_object_get_member (json_node_get_object (entry), member);
+  if (node == NULL || !plug_profile_node_is_string (node) ||
+      *json_node_get_string (node) == '\0')
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/* After `start`: "event" without an event to wait for would never start. */
+static gboolean
+read_listens (JsonObject           *object,
+              ProfileFields        *fields,
+              const ProfileSource  *source,
+              GError              **error)
+{
+  const char *problem = "must be an array of {\"emitter\": string, \"event\": string}";
+  JsonNode *node = get_member (object, "listens");
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  JsonArray *array = NULL;
+
+  if (node != NULL && !JSON_NODE_HOLDS_ARRAY (node))
+    return field_error (source, "listens", problem, error);
+  if (node != NULL)
+    array = json_node_get_array (node);
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonNode *entry = json_array_get_element (array, i);
+      const char *emitter = get_listen_member (entry, "emitter");
+      const char *event = get_listen_member (entry, "event");
+
+      if (emitter == NULL || event == NULL)
+        return field_error (source, "listens", problem, error);
+      g_strv_builder_add_many (builder, emitter, event, NULL);
+    }
+  g_strfreev (fields->listens);
+  fields->listens = g_strv_builder_end (builder);
+  if (fields->start == PLUG_START_EVENT && fields->listens[0] == NULL)
+    return field_error (source, "start", "is \"event\" but \"listens\" names no event",
+                        error);
+  return TRUE;
+}
+
+static gboolean
 read_name (JsonObject           *object,
            char                **out,
            const ProfileSource  *source,
@@ -443,6 +518,8 @@ plug_profile_read_fields (ProfileFields        *fields,
                      &fields->start_timeout, source, error) &&
          read_count (object, "concurrency", "must be an integer >= 1",
                      &fields->concurrency, source, error) &&
+         read_count (object, "maxQueue", "must be an integer >= 1",
+                     &fields->max_queue, source, error) &&
          read_range (object, &fields->plugctl_range, source, error) &&
          read_restart (object, &fields->restart, source, error) &&
          read_count (object, "restartLimit", "must be an integer >= 1",
@@ -450,7 +527,11 @@ plug_profile_read_fields (ProfileFields        *fields,
          read_count (object, "restartWindow", "must be an integer > 0",
                      &fields->restart_window, source, error) &&
          read_count (object, "restartBackoff", "must be an integer > 0",
-                     &fields->restart_backoff, source, error);
+                     &fields->restart_backoff, source, error) &&
+         read_start (object, &fields->start, source, error) &&
+         read_listens (object, fields, source, error) &&
+         read_count (object, "idleTimeout", "must be an integer > 0",
+                     &fields->idle_timeout, source, error);
 }
 
 /* Parsing manifests */
@@ -483,12 +564,22 @@ profile_new_from_text (const char  *text,
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local_error = NULL;
   ProfileSource source = { origin ? origin : "<data>", text, length };
+  const char *problem = plug_json_check_text (text, length);
   JsonNode *root;
+
+  if (problem != NULL)
+    {
+      g_set_error (error, PLUG_ERROR, PLUG_ERROR_INVALID_PROFILE,
+                   "%s: not valid JSON: %s", source.origin, problem);
+      return NULL;
+    }
 
   if (!json_parser_load_from_data (parser, text, length, &local_error))
     {
-      /* json-glib names the text "<data>"; name the file instead. */
-      const char *message = local_error->message;
+      /* json-glib names the text "<data>"; name the file instead. It
+       * quotes the text, and may cut a character in two. */
+      g_autofree char *valid = g_utf8_make_valid (local_error->message, -1);
+      const char *message = valid;
       const char *separator = ": ";
 
       if (g_str_has_prefix (message, "<data>:"))

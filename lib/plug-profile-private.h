@@ -25,11 +25,15 @@ typedef struct
   guint call_timeout;
   guint start_timeout;
   guint concurrency;
+  guint max_queue;
   char *plugctl_range;
   PlugRestartPolicy restart;
   guint restart_limit;
   guint restart_window;
   guint restart_backoff;
+  PlugStartMode start;
+  GStrv listens;        /* emitter, event, … */
+  guint idle_timeout;   /* 0: none */
 } ProfileFields;
 
 /* Where a manifest came from, for error messages. */

@@ -26,6 +26,7 @@ profile_fields_clear (ProfileFields *fields)
   g_clear_pointer (&fields->methods, g_strfreev);
   g_clear_pointer (&fields->events, g_strfreev);
   g_clear_pointer (&fields->plugctl_range, g_free);
+  g_clear_pointer (&fields->listens, g_strfreev);
 }
 
 static void
@@ -170,6 +171,8 @@ complete_fields (ProfileFields *fields,
     fields->start_timeout = PLUG_PROFILE_DEFAULT_START_TIMEOUT_MS;
   if (fields->concurrency == 0)
     fields->concurrency = PLUG_PROFILE_DEFAULT_CONCURRENCY;
+  if (fields->max_queue == 0)
+    fields->max_queue = PLUG_PROFILE_DEFAULT_MAX_QUEUE;
   if (fields->restart_limit == 0)
     fields->restart_limit = PLUG_PROFILE_DEFAULT_RESTART_LIMIT;
   if (fields->restart_window == 0)
@@ -184,6 +187,8 @@ complete_fields (ProfileFields *fields,
     fields->events = g_new0 (char *, 1);
   if (fields->args == NULL)
     fields->args = g_new0 (char *, 1);
+  if (fields->listens == NULL)
+    fields->listens = g_new0 (char *, 1);
 
   if (fields->cwd == NULL)
     fields->cwd = g_strdup (base_dir);
@@ -606,4 +611,36 @@ plug_profile_get_restart_backoff (PlugProfile *self)
   g_return_val_if_fail (PLUG_IS_PROFILE (self), PLUG_PROFILE_DEFAULT_RESTART_BACKOFF_MS);
 
   return self->fields.restart_backoff;
+}
+
+guint
+plug_profile_get_max_queue (PlugProfile *self)
+{
+  g_return_val_if_fail (PLUG_IS_PROFILE (self), PLUG_PROFILE_DEFAULT_MAX_QUEUE);
+
+  return self->fields.max_queue;
+}
+
+PlugStartMode
+plug_profile_get_start (PlugProfile *self)
+{
+  g_return_val_if_fail (PLUG_IS_PROFILE (self), PLUG_START_CALL);
+
+  return self->fields.start;
+}
+
+const char * const *
+plug_profile_get_listens (PlugProfile *self)
+{
+  g_return_val_if_fail (PLUG_IS_PROFILE (self), NULL);
+
+  return (const char * const *) self->fields.listens;
+}
+
+guint
+plug_profile_get_idle_timeout (PlugProfile *self)
+{
+  g_return_val_if_fail (PLUG_IS_PROFILE (self), 0);
+
+  return self->fields.idle_timeout;
 }

@@ -17,6 +17,8 @@ G_BEGIN_DECLS
 #define PLUG_PROFILE_DEFAULT_CALL_TIMEOUT_MS   10000
 #define PLUG_PROFILE_DEFAULT_START_TIMEOUT_MS  10000
 #define PLUG_PROFILE_DEFAULT_CONCURRENCY       1
+/* Calls queued and running for one plugin, beyond which a new call fails. */
+#define PLUG_PROFILE_DEFAULT_MAX_QUEUE         10000
 #define PLUG_PROFILE_DEFAULT_CONNECTOR         "child-process"
 /* Restart budget (see PlugRestartPolicy): LSP's advice, 5 crashes in 180 s. */
 #define PLUG_PROFILE_DEFAULT_RESTART_LIMIT      5
@@ -38,6 +40,24 @@ typedef enum
   PLUG_RESTART_ON_FAILURE,
 } PlugRestartPolicy;
 
+/**
+ * PlugStartMode:
+ * @PLUG_START_CALL: on first use only (the default): a call, an explicit
+ *   activation, or, in `plugctl daemon`, a caller listening to its events
+ * @PLUG_START_EVENT: on first use, or in `plugctl daemon` when one of the
+ *   events its `listens` names is emitted
+ * @PLUG_START_DAEMON: on first use, or as soon as `plugctl daemon` starts
+ *
+ * When a plugin is started (the profile's `start`). Until then nothing of
+ * it runs. An embedded engine starts plugins on use only.
+ */
+typedef enum
+{
+  PLUG_START_CALL,
+  PLUG_START_EVENT,
+  PLUG_START_DAEMON,
+} PlugStartMode;
+
 #define PLUG_TYPE_PROFILE (plug_profile_get_type ())
 
 PLUG_AVAILABLE_IN_ALL
@@ -56,12 +76,23 @@ G_DECLARE_FINAL_TYPE (PlugProfile, plug_profile, PLUG, PROFILE, GObject)
  *   `cwd` or `command` containing '/' is resolved against it)
  * - `callTimeout`, `startTimeout` (milliseconds, integers > 0)
  * - `concurrency` (integer >= 1)
+ * - `maxQueue` (integer >= 1, default %PLUG_PROFILE_DEFAULT_MAX_QUEUE):
+ *   the calls queued and running at once; one more fails at once with
+ *   `Plugin <name> has <maxQueue> calls queued: limit reached`
  * - `plugctl` (string): the plugctl versions the plugin works with, a
  *   comma-separated list of comparisons all of which must hold, e.g.
  *   `">=0.1, <2"`; checked before the plugin is started
  * - `restart` ("never" or "on-failure"), `restartLimit` (crashes),
  *   `restartWindow` and `restartBackoff` (milliseconds): see
  *   #PlugRestartPolicy
+ * - `start` ("call", "event" or "daemon", default "call"): see
+ *   #PlugStartMode; "event" needs `listens`
+ * - `listens` (array of objects `{"emitter": string, "event": string}`):
+ *   the events that start a plugin whose `start` is "event"
+ * - `idleTimeout` (milliseconds, integer > 0; default: none): `plugctl
+ *   daemon` deactivates the plugin once it has been idle that long (no
+ *   call pending, no message in or out, no caller of the daemon
+ *   listening to its events)
  *
  * Unknown fields are kept (plug_profile_to_json() returns them).
  */
@@ -130,6 +161,8 @@ PLUG_AVAILABLE_IN_ALL
 guint         plug_profile_get_start_timeout   (PlugProfile  *self);
 PLUG_AVAILABLE_IN_ALL
 guint         plug_profile_get_concurrency     (PlugProfile  *self);
+PLUG_AVAILABLE_IN_ALL
+guint         plug_profile_get_max_queue       (PlugProfile  *self);
 
 /* The `plugctl` version range, or NULL. */
 PLUG_AVAILABLE_IN_ALL
@@ -148,6 +181,15 @@ PLUG_AVAILABLE_IN_ALL
 guint         plug_profile_get_restart_window  (PlugProfile  *self);
 PLUG_AVAILABLE_IN_ALL
 guint         plug_profile_get_restart_backoff (PlugProfile  *self);
+PLUG_AVAILABLE_IN_ALL
+PlugStartMode plug_profile_get_start           (PlugProfile  *self);
+/* The `listens` pairs flattened, NULL-terminated: emitter, event,
+ * emitter, event, … (empty when there are none). */
+PLUG_AVAILABLE_IN_ALL
+const char * const *plug_profile_get_listens   (PlugProfile  *self);
+/* Milliseconds; 0 when the profile has no `idleTimeout`. */
+PLUG_AVAILABLE_IN_ALL
+guint         plug_profile_get_idle_timeout    (PlugProfile  *self);
 
 PLUG_AVAILABLE_IN_ALL
 void          plug_profile_set_methods         (PlugProfile  *self,

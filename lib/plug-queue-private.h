@@ -28,7 +28,8 @@ PlugQueue  *plug_queue_new          (PlugPlugin         *target,
 void        plug_queue_free         (PlugQueue          *self);
 
 /* Appends @call (a reference is taken). @checked: the check already
- * passed, do not run it again. Starts it when possible. */
+ * passed, do not run it again. Starts it when possible. When the target
+ * already holds its profile's maxQueue calls, ends @call at once instead. */
 void        plug_queue_push         (PlugQueue          *self,
                                      PlugCall           *call,
                                      gboolean            checked);

@@ -167,6 +167,26 @@ plug_queue_pump (PlugQueue *self)
   self->busy--;
 }
 
+/* The profile's maxQueue bounds what one plugin holds, so that a plugin
+ * that stopped answering cannot make the engine grow without end. */
+static gboolean
+check_limit (PlugQueue *self,
+             PlugCall  *call)
+{
+  guint limit = plug_profile_get_max_queue (plug_plugin_get_profile (self->target));
+  g_autoptr(GError) error = NULL;
+
+  if (self->waiting.length + self->running.length < limit)
+    return TRUE;
+
+  error = g_error_new (PLUG_ERROR, PLUG_ERROR_FAILED,
+                       "Plugin %s has %u calls queued: limit reached",
+                       plug_plugin_get_name (self->target), limit);
+  plug_call_end (call, error);
+
+  return FALSE;
+}
+
 void
 plug_queue_push (PlugQueue *self,
                  PlugCall  *call,
@@ -176,6 +196,9 @@ plug_queue_push (PlugQueue *self,
 
   g_return_if_fail (self != NULL);
   g_return_if_fail (PLUG_IS_CALL (call));
+
+  if (!check_limit (self, call))
+    return;
 
   item = g_new0 (Item, 1);
   item->queue = self;

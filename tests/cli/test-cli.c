@@ -381,13 +381,15 @@ test_batch_answers_in_input_order (void)
   g_assert_cmpuint (g_strv_length (lines), ==, 9);
   g_assert_cmpstr (lines[0], ==, "{\"id\":1,\"result\":\"a\"}");
   g_assert_true (g_str_has_prefix (lines[1], "{\"error\":\"line 2: "));
+  g_assert_true (g_str_has_suffix (lines[1], "\",\"code\":\"invalid-message\"}"));
   g_assert_cmpstr (lines[2], ==, "{\"result\":3}");
   g_assert_cmpstr (lines[3], ==, "{\"id\":\"slow\",\"result\":\"late\"}");
   g_assert_cmpstr (lines[4], ==, "{\"id\":\"fast\",\"result\":\"pong\"}");
   g_assert_cmpstr (lines[5], ==, "{\"id\":5,\"error\":\"Cannot call nope from cli, "
-                                 "because nope is not registered\"}");
-  g_assert_cmpstr (lines[6], ==, "{\"id\":6,\"error\":\"line 8: \\\"plugin\\\" must be a string\"}");
-  g_assert_cmpstr (lines[7], ==, "{\"error\":\"no\"}");
+                                 "because nope is not registered\",\"code\":\"not-registered\"}");
+  g_assert_cmpstr (lines[6], ==, "{\"id\":6,\"error\":\"line 8: \\\"plugin\\\" must be a string\","
+                                 "\"code\":\"invalid-message\"}");
+  g_assert_cmpstr (lines[7], ==, "{\"error\":\"no\",\"code\":\"failed\"}");
   g_assert_cmpstr (lines[8], ==, "");
 }
 
@@ -515,8 +517,8 @@ test_version (void)
 static void
 test_help_lists_every_command (void)
 {
-  const char *commands[] = { "list", "info", "call", "activate", "deactivate",
-                             "listen", "emit", "connectors", "batch", "help" };
+  const char *commands[] = { "list", "info", "status", "call", "activate", "deactivate",
+                             "listen", "emit", "connectors", "batch", "validate", "help" };
   g_auto(CliRun) run = { 0, };
   g_auto(CliRun) call_help = { 0, };
   g_auto(CliRun) help_call = { 0, };

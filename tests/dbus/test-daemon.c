@@ -499,8 +499,9 @@ test_batch_through_daemon (Fixture       *fixture,
   cli_run_argv (&run, argv, input);
   assert_run (&run, 1,
               "{\"result\":3}\n"
-              "{\"id\":\"f\",\"error\":\"no\"}\n"
-              "{\"error\":\"Cannot call nope from cli, because nope is not registered\"}\n",
+              "{\"id\":\"f\",\"error\":\"no\",\"code\":\"failed\"}\n"
+              "{\"error\":\"Cannot call nope from cli, because nope is not registered\","
+              "\"code\":\"not-registered\"}\n",
               "");
 }
 
@@ -532,7 +533,8 @@ test_sigint_cancels_calls (Fixture       *fixture,
   /* the hang call reached the daemon before Cancel: one connection, in order */
   g_subprocess_send_signal (process, SIGINT);
   hang_line = read_line_bounded (out, process);
-  g_assert_cmpstr (hang_line, ==, "{\"error\":\"[CANCEL] Canceled call hang from cli\"}");
+  g_assert_cmpstr (hang_line, ==, "{\"error\":\"[CANCEL] Canceled call hang from cli\","
+                                 "\"code\":\"cancelled\"}");
   g_assert_cmpint (wait_exit_bounded (process), ==, 130);
 
   daemon_run (&ping, "call", "killme", "ping", NULL);

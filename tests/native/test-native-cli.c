@@ -179,7 +179,8 @@ expected_answer (const Exchange *exchange)
     return g_strdup_printf ("{\"result\":%s}", exchange->result);
   error = json_node_init_string (json_node_alloc (), exchange->error);
   quoted = json_to_string (error, FALSE);
-  return g_strdup_printf ("{\"error\":%s}", quoted);
+  /* every error here is about the arguments: PLUG_ERROR_INVALID_ARGUMENT */
+  return g_strdup_printf ("{\"error\":%s,\"code\":\"invalid-argument\"}", quoted);
 }
 
 static void
