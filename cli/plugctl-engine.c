@@ -142,12 +142,25 @@ install_signal_handlers (PlugctlEngine *self)
   self->sigterm_id = g_unix_signal_add (SIGTERM, on_sigterm, self);
 }
 
+/* --policy, else $XDG_CONFIG_HOME/plugctl/policy.json when it exists. */
+static char *
+plugctl_policy_path (void)
+{
+  g_autofree char *user = NULL;
+
+  if (plugctl_options.policy != NULL)
+    return g_strdup (plugctl_options.policy);
+  user = g_build_filename (g_get_user_config_dir (), "plugctl", "policy.json", NULL);
+  return g_file_test (user, G_FILE_TEST_EXISTS) ? g_steal_pointer (&user) : NULL;
+}
+
 /* Returns NULL, having printed why, with *exit_code set. */
 PlugctlEngine *
 plugctl_engine_open (int *exit_code)
 {
   PlugctlEngine *self = g_new0 (PlugctlEngine, 1);
   g_autoptr(GError) error = NULL;
+  g_autofree char *policy = NULL;
 
   self->cancellable = g_cancellable_new ();
   self->profiles = g_ptr_array_new_with_free_func (g_object_unref);
@@ -158,9 +171,10 @@ plugctl_engine_open (int *exit_code)
   plugctl_load_connectors ();
   self->engine = plug_engine_new ();
 
-  if (plugctl_options.policy != NULL &&
+  policy = plugctl_policy_path ();
+  if (policy != NULL &&
       !plug_manager_load_policy (plug_engine_get_manager (self->engine),
-                                 plugctl_options.policy, &error))
+                                 policy, &error))
     {
       *exit_code = plugctl_print_error (error, PLUGCTL_EXIT_USAGE);
       plugctl_engine_close (self, *exit_code);

@@ -80,9 +80,15 @@ plug_engine_check_call (PlugCall *call,
   if (!g_str_equal (caller, PLUG_MANAGER_NAME) &&
       !plug_manager_is_allowed (plug_engine_get_manager (engine),
                                 PLUG_PERMISSION_CALL, caller, target, method))
-    return g_error_new (PLUG_ERROR, PLUG_ERROR_PERMISSION_DENIED,
-                        "Plugin %s has no right to call method %s of plugin %s",
-                        caller, method, target);
+    {
+      g_autofree char *why = plug_manager_denial_suffix (plug_engine_get_manager (engine),
+                                                         PLUG_PERMISSION_CALL,
+                                                         caller, target, method);
+
+      return g_error_new (PLUG_ERROR, PLUG_ERROR_PERMISSION_DENIED,
+                          "Plugin %s has no right to call method %s of plugin %s%s",
+                          caller, method, target, why);
+    }
 
   return NULL;
 }

@@ -23,4 +23,12 @@ void         plug_manager_profile_added      (PlugManager *self,
 void         plug_manager_profile_updated    (PlugManager *self,
                                               PlugPlugin  *plugin);
 
+/* "" when no rule of the loaded policy matches (the default decides), else
+ * " (denied by <policy file>, rule <n>)", for denial messages. */
+char        *plug_manager_denial_suffix      (PlugManager    *self,
+                                              PlugPermission  permission,
+                                              const char     *from,
+                                              const char     *to,
+                                              const char     *method);
+
 G_END_DECLS

@@ -28,6 +28,7 @@ struct _PlugManager
   PlugPlugin parent_instance;
 
   GPtrArray *rules;  /* Rule, first match wins */
+  char *policy_origin;  /* the policy's file, for denials that name a rule */
 };
 
 G_DEFINE_FINAL_TYPE (PlugManager, plug_manager, PLUG_TYPE_PLUGIN)
@@ -79,15 +80,14 @@ match (const char *pattern,
   return g_pattern_match_simple (pattern, value != NULL ? value : "");
 }
 
-gboolean
-plug_manager_is_allowed (PlugManager    *self,
-                         PlugPermission  permission,
-                         const char     *from,
-                         const char     *to,
-                         const char     *method)
+/* The index of the first rule that matches, or -1: the default decides. */
+static int
+find_rule (PlugManager    *self,
+           PlugPermission  permission,
+           const char     *from,
+           const char     *to,
+           const char     *method)
 {
-  g_return_val_if_fail (PLUG_IS_MANAGER (self), FALSE);
-
   for (guint i = 0; i < self->rules->len; i++)
     {
       Rule *rule = g_ptr_array_index (self->rules, i);
@@ -97,8 +97,39 @@ plug_manager_is_allowed (PlugManager    *self,
         continue;
       if (permission == PLUG_PERMISSION_CALL && !match (rule->method, method))
         continue;
-      return rule->allow;
+      return (int) i;
     }
+  return -1;
+}
+
+char *
+plug_manager_denial_suffix (PlugManager    *self,
+                            PlugPermission  permission,
+                            const char     *from,
+                            const char     *to,
+                            const char     *method)
+{
+  int index = find_rule (self, permission, from, to, method);
+
+  if (index < 0)
+    return g_strdup ("");
+  return g_strdup_printf (" (denied by %s, rule %d)", self->policy_origin, index + 1);
+}
+
+gboolean
+plug_manager_is_allowed (PlugManager    *self,
+                         PlugPermission  permission,
+                         const char     *from,
+                         const char     *to,
+                         const char     *method)
+{
+  int index;
+
+  g_return_val_if_fail (PLUG_IS_MANAGER (self), FALSE);
+
+  index = find_rule (self, permission, from, to, method);
+  if (index >= 0)
+    return ((Rule *) g_ptr_array_index (self->rules, index))->allow;
 
   if (permission == PLUG_PERMISSION_DEACTIVATE)
     return g_strcmp0 (from, PLUG_MANAGER_NAME) == 0 || g_strcmp0 (from, to) == 0;
@@ -241,6 +272,8 @@ load_policy (PlugManager  *self,
 
   g_ptr_array_unref (self->rules);
   self->rules = g_steal_pointer (&rules);
+  g_free (self->policy_origin);
+  self->policy_origin = g_strdup (origin);
   return TRUE;
 }
 
@@ -599,9 +632,12 @@ start_activate (PlugManager *self,
       !g_str_equal (from, PLUG_MANAGER_NAME) &&
       !plug_manager_is_allowed (self, PLUG_PERMISSION_ACTIVATE, from, item->name, NULL))
     {
+      g_autofree char *why = plug_manager_denial_suffix (self, PLUG_PERMISSION_ACTIVATE,
+                                                         from, item->name, NULL);
+
       batch_item_done (item, g_error_new (PLUG_ERROR, PLUG_ERROR_PERMISSION_DENIED,
-                                          "Plugin %s has no right to activate plugin %s",
-                                          from, item->name));
+                                          "Plugin %s has no right to activate plugin %s%s",
+                                          from, item->name, why));
       return;
     }
 
@@ -626,13 +662,15 @@ on_deactivated (GObject      *source,
   batch_item_done (user_data, error);
 }
 
+/* @why: "" when the plugin itself or the default refused, else the rule */
 static GError *
 refused (PlugCall   *call,
-         const char *name)
+         const char *name,
+         const char *why)
 {
   return g_error_new (PLUG_ERROR, PLUG_ERROR_PERMISSION_DENIED,
-                      "Plugin %s has no right to deactivate plugin %s",
-                      plug_call_get_caller (call), name);
+                      "Plugin %s has no right to deactivate plugin %s%s",
+                      plug_call_get_caller (call), name, why);
 }
 
 typedef struct
@@ -658,7 +696,7 @@ on_can_deactivate (GObject      *source,
       json_node_get_value_type (answer) == G_TYPE_BOOLEAN &&
       !json_node_get_boolean (answer))
     {
-      batch_item_done (item, refused (consent->call, item->name));
+      batch_item_done (item, refused (consent->call, item->name, ""));
       goto out;
     }
 
@@ -699,7 +737,10 @@ start_deactivate (PlugManager *self,
 
   if (!plug_manager_is_allowed (self, PLUG_PERMISSION_DEACTIVATE, from, item->name, NULL))
     {
-      batch_item_done (item, refused (call, item->name));
+      g_autofree char *why = plug_manager_denial_suffix (self, PLUG_PERMISSION_DEACTIVATE,
+                                                         from, item->name, NULL);
+
+      batch_item_done (item, refused (call, item->name, why));
       return;
     }
 
@@ -739,6 +780,7 @@ plug_manager_finalize (GObject *object)
   PlugManager *self = PLUG_MANAGER (object);
 
   g_clear_pointer (&self->rules, g_ptr_array_unref);
+  g_clear_pointer (&self->policy_origin, g_free);
 
   G_OBJECT_CLASS (plug_manager_parent_class)->finalize (object);
 }

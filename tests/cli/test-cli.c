@@ -544,6 +544,37 @@ test_help_lists_every_command (void)
   g_assert_cmpstr (help_call.out, ==, call_help.out);
 }
 
+/* Without --policy, $XDG_CONFIG_HOME/plugctl/policy.json applies, and a
+ * denial names the file and the rule. */
+static void
+test_policy_default_path_names_rule (void)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "plugctl", NULL);
+  g_autofree char *path = g_build_filename (dir, "policy.json", NULL);
+  g_autofree char *other = g_build_filename (dir, "allow.json", NULL);
+  g_autofree char *expected = g_strdup_printf (
+      "plugctl: Plugin cli has no right to call method echo of plugin echo "
+      "(denied by %s, rule 1)\n", path);
+  g_auto(CliRun) denied = { 0, };
+  g_auto(CliRun) allowed = { 0, };
+  g_auto(CliRun) overridden = { 0, };
+
+  /* GLib isolates the test's own dirs, not its children's environment */
+  g_setenv ("XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path,
+      "{\"rules\":[{\"action\":\"call\",\"from\":\"cli\",\"to\":\"echo\","
+      "\"method\":\"echo\",\"allow\":false}]}", -1, NULL));
+  g_assert_true (g_file_set_contents (other, "{\"rules\":[]}", -1, NULL));
+
+  cli_run (&denied, "call", "echo", "echo", "hi", NULL);
+  assert_run (&denied, 1, "", expected);
+  cli_run (&allowed, "call", "echo", "sum", "1", "2", NULL);
+  assert_run (&allowed, 0, "3\n", "");
+  cli_run (&overridden, "--policy", other, "call", "echo", "echo", "hi", NULL);
+  assert_run (&overridden, 0, "\"hi\"\n", "");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -554,6 +585,7 @@ main (int    argc,
   g_test_add_func ("/cli/call/node-echo", test_call_node_echo);
   g_test_add_func ("/cli/call/py-echo", test_call_py_echo);
   g_test_add_func ("/cli/call/sum", test_call_sum);
+  g_test_add_func ("/cli/policy/default-path-names-rule", test_policy_default_path_names_rule);
   g_test_add_func ("/cli/call/args-json-or-string", test_call_args_json_or_string);
   g_test_add_func ("/cli/call/dash-args-after-double-dash", test_call_dash_args_after_double_dash);
   g_test_add_func ("/cli/call/options-after-command", test_call_options_after_command);

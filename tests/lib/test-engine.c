@@ -643,7 +643,8 @@ test_call_policy_denies (Fixture       *fixture,
   allowed = call_sync (fixture->engine, "solidity", "fileManager", "getFile", "[\"a\"]");
 
   assert_outcome_error (denied, PLUG_ERROR_PERMISSION_DENIED,
-                        "Plugin solidity has no right to call method switchFile of plugin fileManager");
+                        "Plugin solidity has no right to call method switchFile of plugin fileManager"
+                        " (denied by policy, rule 1)");
   assert_outcome_json (allowed, "\"a\"");
 }
 
