@@ -430,7 +430,9 @@ char *
 plugctl_json_to_string (JsonNode *node,
                         gboolean  pretty)
 {
-  return json_to_string (node, pretty);
+  /* json-glib's generator writes some doubles as text that is not JSON
+   * (1e21 as 1e+21.0): compact output uses the library's writer. */
+  return pretty ? json_to_string (node, TRUE) : plugctl_json_to_text (node);
 }
 
 /* Whether JSON for standard output is pretty: --json=pretty, or on a

@@ -368,7 +368,7 @@ test_types_bool_float_double (void)
     { "[\"plugtest\", \"id_float\", -3.4028234663852886e38]", "-3.4028234663852886e+38", NULL },
     { "[\"plugtest\", \"id_float\", 1e39]", NULL, RANGE_ERROR ("id_float", "a float", "[-3.4028234663852886e+38, 3.4028234663852886e+38]", "1e+39") },
     { "[\"plugtest\", \"id_double\", 1.7976931348623157e308]", "1.7976931348623157e+308", NULL },
-    { "[\"plugtest\", \"id_double\", -4.9406564584124654e-324]", "-4.9406564584124654e-324", NULL },
+    { "[\"plugtest\", \"id_double\", -4.9406564584124654e-324]", "-4.94065645841247e-324", NULL },
     { "[\"plugtest\", \"id_double\", true]", NULL, "Argument 1 of method \"id_double\" must be a number (double), got a boolean" },
     { "[\"plugtest\", \"id_double\", [1]]", NULL, "Argument 1 of method \"id_double\" must be a number (double), got an array" },
     { "[\"plugtest\", \"id_int\", {}]", NULL, "Argument 1 of method \"id_int\" must be a number (int), got an object" },
