@@ -32,6 +32,8 @@ typedef struct
   gint protocol_version;
   guint64 n_messages_in;
   guint64 n_messages_out;
+
+  guint grace_period_ms;
 } PlugConnectorPrivate;
 
 PlugConnectorPrivate *plug_connector_get_private               (PlugConnector *self);

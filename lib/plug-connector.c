@@ -25,6 +25,14 @@ typedef struct
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (PlugConnector, plug_connector, PLUG_TYPE_PLUGIN)
 
+enum {
+  PROP_0,
+  PROP_GRACE_PERIOD,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 #define GET_PRIV(self) ((PlugConnectorPrivate *) plug_connector_get_instance_private (self))
 
 static const char *
@@ -692,12 +700,50 @@ plug_connector_finalize (GObject *object)
 }
 
 static void
+plug_connector_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  PlugConnectorPrivate *priv = GET_PRIV (PLUG_CONNECTOR (object));
+
+  switch (prop_id)
+    {
+    case PROP_GRACE_PERIOD:
+      g_value_set_uint (value, priv->grace_period_ms);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+plug_connector_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  PlugConnectorPrivate *priv = GET_PRIV (PLUG_CONNECTOR (object));
+
+  switch (prop_id)
+    {
+    case PROP_GRACE_PERIOD:
+      priv->grace_period_ms = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 plug_connector_class_init (PlugConnectorClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   PlugPluginClass *plugin_class = PLUG_PLUGIN_CLASS (klass);
 
   object_class->finalize = plug_connector_finalize;
+  object_class->get_property = plug_connector_get_property;
+  object_class->set_property = plug_connector_set_property;
 
   plugin_class->activate = plug_connector_activate;
   plugin_class->activate_finish = plug_connector_activate_finish;
@@ -705,6 +751,12 @@ plug_connector_class_init (PlugConnectorClass *klass)
   plugin_class->deactivate_finish = plug_connector_deactivate_finish;
   plugin_class->call_method = plug_connector_call_method;
   plugin_class->cancel_call = plug_connector_cancel_call;
+
+  properties[PROP_GRACE_PERIOD] =
+    g_param_spec_uint ("grace-period", NULL, NULL,
+                       0, G_MAXUINT, PLUG_CONNECTOR_DEFAULT_GRACE_PERIOD_MS,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
@@ -716,7 +768,16 @@ plug_connector_init (PlugConnector *self)
   priv->pending_by_call = g_hash_table_new (g_direct_hash, g_direct_equal);
   priv->abandoned_ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   priv->handshake_id = G_MININT64;
+  priv->grace_period_ms = PLUG_CONNECTOR_DEFAULT_GRACE_PERIOD_MS;
   g_signal_connect (self, "lost", G_CALLBACK (on_lost), NULL);
+}
+
+guint
+plug_connector_get_grace_period (PlugConnector *self)
+{
+  g_return_val_if_fail (PLUG_IS_CONNECTOR (self), 0);
+
+  return GET_PRIV (self)->grace_period_ms;
 }
 
 guint

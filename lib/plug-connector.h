@@ -80,6 +80,13 @@ gboolean  plug_connector_send           (PlugConnector *self,
 /* Number of requests sent to the plugin that await a response. */
 PLUG_AVAILABLE_IN_ALL
 guint     plug_connector_get_n_pending  (PlugConnector *self);
+
+/* How long a subclass's disconnect waits for the plugin to stop by itself
+ * before it forces it (SIGTERM/SIGKILL, giving up on a thread or a bus
+ * name): the "grace-period" property, in milliseconds. */
+#define PLUG_CONNECTOR_DEFAULT_GRACE_PERIOD_MS 1000
+PLUG_AVAILABLE_IN_ALL
+guint     plug_connector_get_grace_period (PlugConnector *self);
 /* The plugctl protocol version the last handshake agreed on; 0 for a
  * client that speaks none (a Remix client). */
 PLUG_AVAILABLE_IN_ALL

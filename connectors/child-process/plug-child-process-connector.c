@@ -61,14 +61,12 @@ struct _PlugChildProcessConnector
   PlugConnector  parent_instance;
 
   ChildProcess  *process;
-  guint          grace_period_ms;
 };
 
 G_DEFINE_FINAL_TYPE (PlugChildProcessConnector, plug_child_process_connector, PLUG_TYPE_CONNECTOR)
 
 enum {
   PROP_0,
-  PROP_GRACE_PERIOD,
   PROP_PID,
   N_PROPS
 };
@@ -454,7 +452,7 @@ child_process_new (PlugChildProcessConnector *owner,
   proc->pgid = identifier != NULL ? (pid_t) g_ascii_strtoll (identifier, NULL, 10) : 0;
   if (proc->pgid > 1)
     plug_group_reaper_watch (proc->pgid);
-  proc->grace_ms = owner->grace_period_ms;
+  proc->grace_ms = plug_connector_get_grace_period (PLUG_CONNECTOR (owner));
   proc->connect_pending = TRUE;
   proc->waiters = g_ptr_array_new_with_free_func (g_object_unref);
 
@@ -632,30 +630,9 @@ plug_child_process_connector_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_GRACE_PERIOD:
-      g_value_set_uint (value, self->grace_period_ms);
-      break;
     case PROP_PID:
       g_value_set_int (value, self->process != NULL && !self->process->exited ?
                               (int) self->process->pgid : 0);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-plug_child_process_connector_set_property (GObject      *object,
-                                           guint         prop_id,
-                                           const GValue *value,
-                                           GParamSpec   *pspec)
-{
-  PlugChildProcessConnector *self = PLUG_CHILD_PROCESS_CONNECTOR (object);
-
-  switch (prop_id)
-    {
-    case PROP_GRACE_PERIOD:
-      self->grace_period_ms = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -670,7 +647,6 @@ plug_child_process_connector_class_init (PlugChildProcessConnectorClass *klass)
 
   object_class->dispose = plug_child_process_connector_dispose;
   object_class->get_property = plug_child_process_connector_get_property;
-  object_class->set_property = plug_child_process_connector_set_property;
 
   connector_class->connect = plug_child_process_connector_connect;
   connector_class->connect_finish = plug_child_process_connector_connect_finish;
@@ -678,10 +654,6 @@ plug_child_process_connector_class_init (PlugChildProcessConnectorClass *klass)
   connector_class->disconnect_finish = plug_child_process_connector_disconnect_finish;
   connector_class->send = plug_child_process_connector_send;
 
-  properties[PROP_GRACE_PERIOD] =
-    g_param_spec_uint ("grace-period", NULL, NULL,
-                       0, G_MAXUINT, PLUG_CHILD_PROCESS_DEFAULT_GRACE_PERIOD_MS,
-                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   properties[PROP_PID] =
     g_param_spec_int ("pid", NULL, NULL,
                       0, G_MAXINT, 0,
@@ -692,7 +664,6 @@ plug_child_process_connector_class_init (PlugChildProcessConnectorClass *klass)
 static void
 plug_child_process_connector_init (PlugChildProcessConnector *self)
 {
-  self->grace_period_ms = PLUG_CHILD_PROCESS_DEFAULT_GRACE_PERIOD_MS;
 }
 
 PLUG_DEFINE_CONNECTOR_MODULE ("child-process", plug_child_process_connector_get_type ())

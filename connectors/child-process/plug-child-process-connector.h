@@ -10,7 +10,6 @@ G_BEGIN_DECLS
 
 /* How long deactivation waits for the process to exit by itself after
  * its channel closed, and again after SIGTERM, before SIGKILL. */
-#define PLUG_CHILD_PROCESS_DEFAULT_GRACE_PERIOD_MS 1000
 
 #define PLUG_TYPE_CHILD_PROCESS_CONNECTOR (plug_child_process_connector_get_type ())
 
@@ -39,7 +38,7 @@ G_DECLARE_FINAL_TYPE (PlugChildProcessConnector, plug_child_process_connector,
  * (setsid, setpgid) escapes this.
  *
  * Properties: `grace-period` (milliseconds, see
- * %PLUG_CHILD_PROCESS_DEFAULT_GRACE_PERIOD_MS); `pid` (read-only, the
+ * %PLUG_CONNECTOR_DEFAULT_GRACE_PERIOD_MS); `pid` (read-only, the
  * plugin's process id while it runs, else 0).
  */
 

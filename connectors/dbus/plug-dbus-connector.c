@@ -33,7 +33,6 @@ struct _PlugDBusConnector
   GTask           *leaving;       /* a disconnect waiting for it to go */
   GSource         *leave_timer;
   GTask           *connect_after_leaving;
-  guint            grace_period_ms;
 
   /* "protocol":"dbus" */
   PlugDBusService *service;
@@ -308,7 +307,7 @@ on_leave_timeout (gpointer user_data)
   PlugDBusConnector *self = user_data;
 
   g_debug ("Plugin %s: D-Bus service %s did not leave the bus within %u ms of Quit",
-           plugin_name (self), self->target->service, self->grace_period_ms);
+           plugin_name (self), self->target->service, plug_connector_get_grace_period (PLUG_CONNECTOR (self)));
   g_clear_pointer (&self->leave_timer, g_source_unref);
   finish_leaving (self);
 
@@ -371,7 +370,7 @@ plug_dbus_connector_disconnect (PlugConnector       *connector,
   /* Returns when the service has left the bus, so that the next
    * activation starts a new one. */
   self->leaving = g_steal_pointer (&task);
-  self->leave_timer = g_timeout_source_new (self->grace_period_ms);
+  self->leave_timer = g_timeout_source_new (plug_connector_get_grace_period (PLUG_CONNECTOR (self)));
   g_source_set_callback (self->leave_timer, on_leave_timeout, self, NULL);
   g_source_set_static_name (self->leave_timer, "[plugctl] dbus leave timer");
   g_source_attach (self->leave_timer, g_main_context_get_thread_default ());
@@ -622,7 +621,6 @@ plug_dbus_connector_class_init (PlugDBusConnectorClass *klass)
 static void
 plug_dbus_connector_init (PlugDBusConnector *self)
 {
-  self->grace_period_ms = PLUG_DBUS_DEFAULT_GRACE_PERIOD_MS;
 }
 
 PLUG_DEFINE_CONNECTOR_MODULE ("dbus", plug_dbus_connector_get_type ())

@@ -10,7 +10,6 @@ G_BEGIN_DECLS
 
 /* How long deactivation waits for a plugin service to leave the bus
  * after `Quit`. */
-#define PLUG_DBUS_DEFAULT_GRACE_PERIOD_MS 1000
 
 #define PLUG_TYPE_DBUS_CONNECTOR (plug_dbus_connector_get_type ())
 

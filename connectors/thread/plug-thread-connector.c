@@ -46,18 +46,9 @@ struct _PlugThreadConnector
 
   GMainContext  *context;
   ThreadRun     *run;
-  guint          grace_period_ms;
 };
 
 G_DEFINE_FINAL_TYPE (PlugThreadConnector, plug_thread_connector, PLUG_TYPE_CONNECTOR)
-
-enum {
-  PROP_0,
-  PROP_GRACE_PERIOD,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
 
 /* The plugin's thread */
 
@@ -350,7 +341,7 @@ thread_run_start (PlugThreadConnector        *self,
   run->owner = self;
   run->plugin_name = g_strdup (name);
   run->context = g_main_context_ref (self->context);
-  run->grace_ms = self->grace_period_ms;
+  run->grace_ms = plug_connector_get_grace_period (PLUG_CONNECTOR (self));
   run->waiters = g_ptr_array_new_with_free_func (g_object_unref);
   run->to_plugin = plug_thread_mailbox_new (plugin_context, "[plugctl] messages to a thread plugin");
   run->from_plugin = plug_thread_mailbox_new (self->context, "[plugctl] messages from a thread plugin");
@@ -497,42 +488,6 @@ plug_thread_connector_finalize (GObject *object)
 }
 
 static void
-plug_thread_connector_get_property (GObject    *object,
-                                    guint       prop_id,
-                                    GValue     *value,
-                                    GParamSpec *pspec)
-{
-  PlugThreadConnector *self = PLUG_THREAD_CONNECTOR (object);
-
-  switch (prop_id)
-    {
-    case PROP_GRACE_PERIOD:
-      g_value_set_uint (value, self->grace_period_ms);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-plug_thread_connector_set_property (GObject      *object,
-                                    guint         prop_id,
-                                    const GValue *value,
-                                    GParamSpec   *pspec)
-{
-  PlugThreadConnector *self = PLUG_THREAD_CONNECTOR (object);
-
-  switch (prop_id)
-    {
-    case PROP_GRACE_PERIOD:
-      self->grace_period_ms = g_value_get_uint (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 plug_thread_connector_class_init (PlugThreadConnectorClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -540,20 +495,12 @@ plug_thread_connector_class_init (PlugThreadConnectorClass *klass)
 
   object_class->dispose = plug_thread_connector_dispose;
   object_class->finalize = plug_thread_connector_finalize;
-  object_class->get_property = plug_thread_connector_get_property;
-  object_class->set_property = plug_thread_connector_set_property;
 
   connector_class->connect = plug_thread_connector_connect;
   connector_class->connect_finish = plug_thread_connector_connect_finish;
   connector_class->disconnect = plug_thread_connector_disconnect;
   connector_class->disconnect_finish = plug_thread_connector_disconnect_finish;
   connector_class->send = plug_thread_connector_send;
-
-  properties[PROP_GRACE_PERIOD] =
-    g_param_spec_uint ("grace-period", NULL, NULL,
-                       0, G_MAXUINT, PLUG_THREAD_DEFAULT_GRACE_PERIOD_MS,
-                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
@@ -561,7 +508,6 @@ plug_thread_connector_init (PlugThreadConnector *self)
 {
   /* Messages from the plugin are received where the engine runs. */
   self->context = g_main_context_ref_thread_default ();
-  self->grace_period_ms = PLUG_THREAD_DEFAULT_GRACE_PERIOD_MS;
 }
 
 PLUG_DEFINE_CONNECTOR_MODULE ("thread", plug_thread_connector_get_type ())

@@ -10,7 +10,6 @@ G_BEGIN_DECLS
 
 /* How long deactivation waits for the plugin's thread to return after
  * its connection was closed, before it leaves the thread running. */
-#define PLUG_THREAD_DEFAULT_GRACE_PERIOD_MS 1000
 
 #define PLUG_TYPE_THREAD_CONNECTOR (plug_thread_connector_get_type ())
 
@@ -32,7 +31,7 @@ G_DECLARE_FINAL_TYPE (PlugThreadConnector, plug_thread_connector,
  * Deactivation closes the plugin's connection, which makes its
  * plug_client_run() return, and joins the thread. A thread cannot be
  * killed: one that does not return within the `grace-period` property
- * (milliseconds, %PLUG_THREAD_DEFAULT_GRACE_PERIOD_MS) is left running,
+ * (milliseconds, %PLUG_CONNECTOR_DEFAULT_GRACE_PERIOD_MS) is left running,
  * with a warning, and the deactivation finishes.
  *
  * Modules stay loaded for good (resident): the GTypes a module registers
