@@ -98,7 +98,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
   g_autofree char *text_again = NULL;
-  g_autofree char *text_from_node = NULL;
+  g_autoptr(JsonNode) node_again = NULL;
 
   message = plug_message_parse ((const char *) data, size, &error);
   if (message == NULL)
@@ -125,8 +125,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   from_node = plug_message_new_from_node (node, &error);
   if (from_node == NULL)
     fuzz_fail (G_STRLOC, error->message);
-  text_from_node = plug_message_to_string (from_node);
-  fuzz_check (strcmp (text, text_from_node) == 0, "to_node and to_string agree");
+  /* A payload from the wire is written as it came (\u00e9 stays), one
+   * from a node in the writer's canonical form: they agree as JSON. */
+  node_again = plug_message_to_node (from_node);
+  fuzz_check (json_node_equal (node, node_again), "to_node and to_string agree");
 
   check_responses (message);
   return 0;

@@ -9,28 +9,8 @@
 
 #include "plug-error.h"
 #include "plug-json-check-private.h"
-#include "plug-message.h"
-
-struct _PlugMessage
-{
-  gatomicrefcount ref_count;
-
-  PlugAction action;
-  /* A static spelling, or unknown_action for an action we do not know. */
-  const char *action_name;
-  char *unknown_action;
-
-  gboolean has_id;
-  gint64 id;
-  char *name;
-  char *key;
-  JsonNode *payload;
-  gboolean has_request_info;
-  char *from;
-  char *path;
-  char *error;
-  JsonNode *protocol;
-};
+#include "plug-json-scan-private.h"
+#include "plug-message-private.h"
 
 G_DEFINE_BOXED_TYPE (PlugMessage, plug_message, plug_message_ref, plug_message_unref)
 
@@ -50,6 +30,22 @@ static const struct
   { "off", PLUG_ACTION_OFF },
   { "cancel", PLUG_ACTION_CANCEL },
 };
+
+PlugAction
+plug_message_action_from_name (const char  *spelling,
+                               const char **static_spelling)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (wire_actions); i++)
+    {
+      if (strcmp (spelling, wire_actions[i].spelling) == 0)
+        {
+          *static_spelling = wire_actions[i].spelling;
+          return wire_actions[i].action;
+        }
+    }
+  *static_spelling = NULL;
+  return PLUG_ACTION_UNKNOWN;
+}
 
 static const char *
 canonical_action_name (PlugAction action)
@@ -105,6 +101,7 @@ plug_message_unref (PlugMessage *message)
   g_free (message->name);
   g_free (message->key);
   g_clear_pointer (&message->payload, json_node_unref);
+  g_free (message->payload_text);
   g_free (message->from);
   g_free (message->path);
   g_free (message->error);
@@ -145,16 +142,25 @@ describe_node (JsonNode *node)
     }
 }
 
+gboolean
+plug_message_wrong_type (const char  *field,
+                         const char  *expected,
+                         const char  *got,
+                         GError     **error)
+{
+  g_set_error (error, PLUG_ERROR, PLUG_ERROR_INVALID_MESSAGE,
+               "invalid message: field \"%s\" must be %s, got %s",
+               field, expected, got);
+  return FALSE;
+}
+
 static gboolean
 wrong_type (const char  *field,
             const char  *expected,
             JsonNode    *node,
             GError     **error)
 {
-  g_set_error (error, PLUG_ERROR, PLUG_ERROR_INVALID_MESSAGE,
-               "invalid message: field \"%s\" must be %s, got %s",
-               field, expected, describe_node (node));
-  return FALSE;
+  return plug_message_wrong_type (field, expected, describe_node (node), error);
 }
 
 /* A member whose value is null counts as absent. */
@@ -212,19 +218,9 @@ read_action (PlugMessage  *self,
     return wrong_type ("action", "a string", node, error);
 
   spelling = json_node_get_string (node);
-  for (guint i = 0; i < G_N_ELEMENTS (wire_actions); i++)
-    {
-      if (strcmp (spelling, wire_actions[i].spelling) == 0)
-        {
-          self->action = wire_actions[i].action;
-          self->action_name = wire_actions[i].spelling;
-          return TRUE;
-        }
-    }
-
-  self->action = PLUG_ACTION_UNKNOWN;
-  self->unknown_action = g_strdup (spelling);
-  self->action_name = self->unknown_action;
+  self->action = plug_message_action_from_name (spelling, &self->action_name);
+  if (self->action == PLUG_ACTION_UNKNOWN)
+    self->action_name = self->unknown_action = g_strdup (spelling);
   return TRUE;
 }
 
@@ -351,20 +347,19 @@ plug_message_new_from_node (JsonNode  *node,
   return g_steal_pointer (&self);
 }
 
-PlugMessage *
-plug_message_parse (const char  *data,
-                    gssize       length,
-                    GError     **error)
+/* json-glib's parse, for the words of an error: the message, or NULL
+ * and @error. */
+static PlugMessage *
+plug_message_parse_slowly (const char  *data,
+                           gssize       length,
+                           GError     **error)
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) local_error = NULL;
   const char *problem;
   JsonNode *root;
 
-  g_return_val_if_fail (data != NULL || length == 0, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  problem = plug_json_check_text (data ? data : "", length);
+  problem = plug_json_check_text (data, length);
   if (problem != NULL)
     {
       g_set_error (error, PLUG_ERROR, PLUG_ERROR_INVALID_MESSAGE,
@@ -373,7 +368,7 @@ plug_message_parse (const char  *data,
     }
 
   parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, data ? data : "", length, &local_error))
+  if (!json_parser_load_from_data (parser, data, length, &local_error))
     {
       /* json-glib quotes the text, and may cut a character in two */
       g_autofree char *reason = g_utf8_make_valid (local_error->message, -1);
@@ -394,25 +389,74 @@ plug_message_parse (const char  *data,
   return plug_message_new_from_node (root, error);
 }
 
+/* What json-glib says of a text the scanner refused; the scanner's own
+ * words where json-glib (more lenient) would take it. */
+static void
+set_not_json_error (const char  *data,
+                    gssize       length,
+                    const char  *problem,
+                    const char  *where,
+                    GError     **error)
+{
+  g_autoptr(PlugMessage) message = NULL;
+  guint line = 1, column = 1;
+
+  /* json-glib would recurse as deep as the text goes */
+  if (strcmp (problem, PLUG_JSON_TOO_DEEP) != 0)
+    message = plug_message_parse_slowly (data, length, error);
+  if (message == NULL && (error == NULL || *error != NULL))
+    return;
+  for (const char *p = data; p < where; p++, column++)
+    if (*p == '\n')
+      line++, column = 0;
+  g_set_error (error, PLUG_ERROR, PLUG_ERROR_INVALID_MESSAGE,
+               "invalid message: not valid JSON: <data>:%u:%u: %s", line, column, problem);
+}
+
+PlugMessage *
+plug_message_parse (const char  *data,
+                    gssize       length,
+                    GError     **error)
+{
+  const char *not_json = NULL;
+  const char *where = NULL;
+  PlugMessage *message;
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (data == NULL)
+    data = "";
+  if (length < 0)
+    length = strlen (data);
+
+  message = plug_message_scan (data, length, &not_json, &where, error);
+  if (message == NULL && not_json != NULL)
+    set_not_json_error (data, length, not_json, where, error);
+  return message;
+}
+
 /* Writing */
 
 static void
 append_json_string (GString    *out,
                     const char *str)
 {
-  const char *run = str;
-  const char *p;
+  const char *end = str + strlen (str);
+  const char *p = str;
 
   g_string_append_c (out, '"');
-  for (p = str; *p != '\0'; p++)
+  for (;;)
     {
-      guchar c = (guchar) *p;
+      const char *run = p;
+      guchar c;
 
-      if (c >= 0x20 && c != '"' && c != '\\')
-        continue;
-
+      p = plug_json_skip_plain (p, end, FALSE);
       g_string_append_len (out, run, p - run);
-      run = p + 1;
+      if (p == end)
+        break;
+
+      c = (guchar) *p++;
       switch (c)
         {
         case '"': g_string_append (out, "\\\""); break;
@@ -425,7 +469,6 @@ append_json_string (GString    *out,
         default: g_string_append_printf (out, "\\u%04x", c); break;
         }
     }
-  g_string_append_len (out, run, p - run);
   g_string_append_c (out, '"');
 }
 
@@ -590,7 +633,12 @@ plug_message_write (PlugMessage *message,
   append_string_member (out, &first, "action", message->action_name);
   append_string_member (out, &first, "name", message->name);
   append_string_member (out, &first, "key", message->key);
-  if (message->payload != NULL)
+  if (message->payload_text != NULL)
+    {
+      append_key (out, &first, "payload");
+      g_string_append_len (out, message->payload_text, message->payload_text_length);
+    }
+  else if (message->payload != NULL)
     {
       append_key (out, &first, "payload");
       append_node (out, message->payload);
@@ -650,7 +698,7 @@ plug_message_to_node (PlugMessage *message)
   set_string_member (object, "action", message->action_name);
   set_string_member (object, "name", message->name);
   set_string_member (object, "key", message->key);
-  if (message->payload != NULL)
+  if (plug_message_get_payload (message) != NULL)
     json_object_set_member (object, "payload", json_node_copy (message->payload));
   if (message->has_request_info)
     {
@@ -720,23 +768,78 @@ plug_message_get_key (PlugMessage *message)
   return message->key;
 }
 
+/* Messages are shared between threads once built: the first reader
+ * installs the parsed payload, a concurrent one drops its own. */
+static JsonNode *
+materialize_payload (PlugMessage *self)
+{
+  const char *problem = NULL;
+  JsonNode *node = plug_json_parse (self->payload_text, self->payload_text_length, &problem);
+
+  g_assert (node != NULL);  /* scanned when it arrived */
+  if (!g_atomic_pointer_compare_and_exchange (&self->payload, NULL, node))
+    {
+      json_node_unref (node);
+      node = g_atomic_pointer_get (&self->payload);
+    }
+  return node;
+}
+
 JsonNode *
 plug_message_get_payload (PlugMessage *message)
 {
+  JsonNode *payload;
+
   g_return_val_if_fail (message != NULL, NULL);
 
-  return message->payload;
+  payload = g_atomic_pointer_get (&message->payload);
+  if (payload == NULL && message->payload_text != NULL)
+    payload = materialize_payload (message);
+  return payload;
 }
 
 JsonArray *
 plug_message_get_args (PlugMessage *message)
 {
+  JsonNode *payload;
+
   g_return_val_if_fail (message != NULL, NULL);
 
-  if (message->payload == NULL || !JSON_NODE_HOLDS_ARRAY (message->payload))
+  payload = plug_message_get_payload (message);
+  if (payload == NULL || !JSON_NODE_HOLDS_ARRAY (payload))
     return NULL;
 
-  return json_node_get_array (message->payload);
+  return json_node_get_array (payload);
+}
+
+const char *
+plug_message_peek_payload_text (PlugMessage *message,
+                                gsize       *length)
+{
+  g_return_val_if_fail (message != NULL, NULL);
+
+  *length = message->payload_text_length;
+  return message->payload_text;
+}
+
+static void
+clear_payload (PlugMessage *self)
+{
+  g_clear_pointer (&self->payload, json_node_unref);
+  g_clear_pointer (&self->payload_text, g_free);
+  self->payload_text_length = 0;
+}
+
+void
+plug_message_set_payload_text (PlugMessage *message,
+                               const char  *text,
+                               gsize        length)
+{
+  g_return_if_fail (message != NULL);
+
+  clear_payload (message);
+  message->payload_text = g_strndup (text, length);
+  message->payload_text_length = length;
 }
 
 const char *
@@ -819,7 +922,7 @@ plug_message_set_payload (PlugMessage *message,
 
   if (payload != NULL)
     json_node_ref (payload);
-  g_clear_pointer (&message->payload, json_node_unref);
+  clear_payload (message);
   message->payload = payload;
 }
 
@@ -836,7 +939,7 @@ plug_message_set_args (PlugMessage *message,
       node = json_node_new (JSON_NODE_ARRAY);
       json_node_set_array (node, args);
     }
-  g_clear_pointer (&message->payload, json_node_unref);
+  clear_payload (message);
   message->payload = node;
 }
 

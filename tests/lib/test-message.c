@@ -361,7 +361,8 @@ test_write_payload_unicode (void)
   args = plug_message_get_args (message);
   g_assert_cmpstr (json_array_get_string_element (args, 0), ==, "é\n\x02");
   g_assert_cmpstr (json_array_get_string_element (args, 1), ==, "€");
-  assert_writes (message, "{\"action\":\"emit\",\"key\":\"k\",\"payload\":[\"é\\n\\u0002\",\"€\"]}");
+  /* as it came: a payload from the wire is forwarded, not rewritten */
+  assert_writes (message, "{\"action\":\"emit\",\"key\":\"k\",\"payload\":[\"\\u00e9\\n\\u0002\",\"€\"]}");
 }
 
 static void
@@ -616,6 +617,84 @@ test_threads_share (void)
   plug_message_unref (message);
 }
 
+/* The scanner is strict where json-glib 1.6 is lenient or wrong: none of
+ * these reaches a plugin. */
+static void
+test_parse_strict_json (void)
+{
+  static const char *const texts[] = {
+    "{\"action\":\"emit\",\"key\":\"k\",\"payload\":[1,]}",
+    "{\"action\":\"emit\",\"key\":\"k\",\"payload\":[01]}",
+    "{\"action\":\"emit\",\"key\":\"k\",\"payload\":[1.]}",
+    "{\"action\":\"emit\",\"key\":\"k\",\"payload\":[1e]}",
+    "{\"action\":\"emit\",\"key\":\"k\",\"payload\":[-]}",
+    "{\"action\":\"emit\",\"key\":\"k\",\"payload\":[tru]}",
+    "{\"action\":\"emit\",\"key\":\"k\",\"payload\":[\"\xff\"]}",
+    "{\"action\":\"emit\",\"key\":\"k\",\"payload\":[\"\xc0\xaf\"]}",
+    "{\"action\":\"emit\",\"key\":\"k\",\"payload\":[\"\xed\xa0\x80\"]}",
+    "{\"action\":\"emit\",\"key\":\"k\",\"payload\":[\"a\tb\"]}",
+    "{\"action\":\"emit\",\"key\":\"k\",\"payload\":[\"\\x41\"]}",
+    "{\"action\":\"emit\",\"key\":\"k\",\"payload\":[{\"a\" 1}]}",
+    "{\"action\":\"emit\",\"key\":\"k\",\"payload\":[{1:2}]}",
+    "{\"action\":\"emit\" \"key\":\"k\"}",
+    "{\"action\":\"emit\",\"key\":\"k\",\"payload\":[1]}}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(PlugMessage) message = plug_message_parse (texts[i], -1, &error);
+
+      g_test_message ("%s", texts[i]);
+      g_assert_null (message);
+      g_assert_error (error, PLUG_ERROR, PLUG_ERROR_INVALID_MESSAGE);
+      g_assert_true (g_str_has_prefix (error->message, "invalid message: not valid JSON: "));
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
+    }
+}
+
+static void
+test_parse_deep_nesting_refused (void)
+{
+  g_autoptr(GString) text = g_string_new ("{\"action\":\"emit\",\"key\":\"k\",\"payload\":");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PlugMessage) message = NULL;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (text, '[');
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (text, ']');
+  g_string_append_c (text, '}');
+  message = plug_message_parse (text->str, text->len, &error);
+  g_assert_null (message);
+  g_assert_error (error, PLUG_ERROR, PLUG_ERROR_INVALID_MESSAGE);
+  g_assert_true (g_str_has_suffix (error->message, "nested too deep"));
+}
+
+/* The payload is parsed when asked for, into what json-glib would make. */
+static void
+test_payload_parsed_on_demand (void)
+{
+  static const char text[] =
+    "{\"action\":\"response\",\"id\":3,\"payload\" : {\"i\": -12, \"d\": 1.5e2, \"big\": 123456789012345678901,"
+    " \"s\": \"a\\u00e9\\ud83d\\ude00\\\"\", \"l\": [true, false, null, []], \"o\": {}, \"i\": 7}}";
+  g_autoptr(PlugMessage) message = parse_ok (text);
+  JsonObject *object;
+
+  object = json_node_get_object (plug_message_get_payload (message));
+  g_assert_cmpint (json_object_get_int_member (object, "i"), ==, 7);  /* the last wins */
+  g_assert_cmpfloat (json_object_get_double_member (object, "d"), ==, 150.0);
+  g_assert_cmpfloat (json_object_get_double_member (object, "big"), ==, 123456789012345678901.0);
+  g_assert_cmpstr (json_object_get_string_member (object, "s"), ==, "a\xc3\xa9\xf0\x9f\x98\x80\"");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (object, "l")), ==, 4);
+  g_assert_true (json_array_get_boolean_element (json_object_get_array_member (object, "l"), 0));
+  g_assert_cmpuint (json_object_get_size (json_object_get_object_member (object, "o")), ==, 0);
+  /* written compact, as it came otherwise */
+  assert_writes (message, "{\"id\":3,\"action\":\"response\",\"payload\":{\"i\":-12,\"d\":1.5e2,"
+                          "\"big\":123456789012345678901,\"s\":\"a\\u00e9\\ud83d\\ude00\\\"\","
+                          "\"l\":[true,false,null,[]],\"o\":{},\"i\":7}}");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -638,6 +717,9 @@ main (int argc, char **argv)
   g_test_add_func ("/message/parse/response-null-payload-kept", test_parse_response_null_payload);
   g_test_add_func ("/message/parse/response-any-payload", test_parse_response_any_payload);
   g_test_add_func ("/message/parse/other-actions-any-payload", test_parse_other_actions_any_payload);
+  g_test_add_func ("/message/parse/strict-json", test_parse_strict_json);
+  g_test_add_func ("/message/parse/deep-nesting-refused", test_parse_deep_nesting_refused);
+  g_test_add_func ("/message/payload/parsed-on-demand", test_payload_parsed_on_demand);
   g_test_add_func ("/message/write/escaping", test_write_escaping);
   g_test_add_func ("/message/write/payload-unicode", test_write_payload_unicode);
   g_test_add_func ("/message/write/large-payload", test_write_large_payload);
