@@ -18,6 +18,7 @@
 #include <glib/gstdio.h>
 
 #include "plug-channel.h"
+#include "plug-spin-private.h"
 
 #define INITIAL_BUFFER_SIZE (64 * 1024)
 /* Reads per dispatch before yielding to other sources. */
@@ -348,6 +349,7 @@ on_readable (int          fd,
         }
 
       self->in_len += n;
+      plug_spin_note_activity ();
       if (!split_lines (self, old_len))
         break;
       if ((gsize) n < room)
@@ -388,6 +390,7 @@ plug_channel_start (PlugChannel             *self,
   g_source_set_can_recurse (self->in_source, TRUE);
   g_source_set_static_name (self->in_source, "PlugChannel input");
   g_source_attach (self->in_source, self->context);
+  plug_spin_attach (self->context);
 
   /* Output queued before start (or a write error) waited for a context. */
   if (self->write_error != NULL)
@@ -575,6 +578,7 @@ send_iov (PlugChannel   *self,
 
   for (int i = 0; i < n_iov; i++)
     total += iov[i].iov_len;
+  plug_spin_note_activity ();
 
   /* Order: nothing jumps the queue. */
   if (out_pending (self) == 0)

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -503,6 +504,117 @@ test_flush_blocks_until_written (Fixture       *f,
   g_assert_cmpuint (total, ==, 1024 * 4096);
 }
 
+/* The spin before blocking (lib/plug-spin.c). $PLUGCTL_SPIN_US is read
+ * once per process: each case runs in a subprocess of its own. */
+
+static gint
+count_polls (GPollFD *fds,
+             guint    n_fds,
+             gint     timeout)
+{
+  return g_poll (fds, n_fds, timeout);
+}
+
+static GPollFunc
+poll_func_after_start (void)
+{
+  int fds[2];
+  g_autoptr(PlugChannel) channel = NULL;
+
+  g_assert_no_errno (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds));
+  channel = plug_channel_new (fds[0]);
+  plug_channel_start (channel, on_line, on_closed, on_overflow, NULL);
+  plug_channel_close (channel);
+  g_close (fds[1], NULL);
+  return g_main_context_get_poll_func (g_main_context_default ());
+}
+
+static gboolean
+has_two_cpus (void)
+{
+  cpu_set_t cpus;
+
+  return sched_getaffinity (0, sizeof cpus, &cpus) == 0 && CPU_COUNT (&cpus) >= 2;
+}
+
+static void
+test_spin_on_by_default (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_assert_true (poll_func_after_start () != g_poll);
+      return;
+    }
+  if (!has_two_cpus ())
+    {
+      g_test_skip ("one CPU: the spin is off by design");
+      return;
+    }
+  g_unsetenv ("PLUGCTL_SPIN_US");
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+static void
+test_spin_off_when_zero (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_assert_true (poll_func_after_start () == g_poll);
+      return;
+    }
+  g_setenv ("PLUGCTL_SPIN_US", "0", TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_unsetenv ("PLUGCTL_SPIN_US");
+  g_test_trap_assert_passed ();
+}
+
+static void
+test_spin_keeps_application_poll_func (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_main_context_set_poll_func (g_main_context_default (), count_polls);
+      g_assert_true (poll_func_after_start () == count_polls);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+static gpointer
+echo_lines (gpointer data)
+{
+  int fd = GPOINTER_TO_INT (data);
+  char buf[4096];
+  gssize n;
+
+  while ((n = read (fd, buf, sizeof buf)) > 0)
+    g_assert_cmpint (write (fd, buf, n), ==, n);
+  return NULL;
+}
+
+/* Each line is sent once the previous echo came back: every wait is a
+ * spin (or, past it, a blocking poll), and none loses a line. */
+static void
+test_spin_ping_pong (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GThread) thread = g_thread_new ("echo", echo_lines, GINT_TO_POINTER (f->peer));
+
+  for (guint i = 0; i < 2000; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("%u", i);
+
+      g_assert_true (plug_channel_send (f->channel, line, strlen (line), NULL));
+      while (f->lines->len <= i)
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpstr (g_ptr_array_index (f->lines, i), ==, line);
+    }
+  shutdown (f->peer, SHUT_RDWR);
+  g_thread_join (g_steal_pointer (&thread));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -526,6 +638,11 @@ main (int   argc,
   ADD ("/channel/closed/not-reported-after-close", test_closed_not_reported_after_close);
   ADD ("/channel/close-inside-callback", test_close_inside_callback);
   ADD ("/channel/flush/blocks-until-written", test_flush_blocks_until_written);
+
+  ADD ("/channel/spin/ping-pong", test_spin_ping_pong);
+  g_test_add_func ("/channel/spin/on-by-default", test_spin_on_by_default);
+  g_test_add_func ("/channel/spin/off-when-zero", test_spin_off_when_zero);
+  g_test_add_func ("/channel/spin/keeps-application-poll-func", test_spin_keeps_application_poll_func);
 
 #undef ADD
 
