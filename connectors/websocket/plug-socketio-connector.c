@@ -17,23 +17,16 @@
 
 #include "plug-websocket-common.h"
 
-#define CLOSE_WAIT_MS 1000
 #define EVENT_PREFIX "[\"message\","
 
 struct _PlugSocketioConnector
 {
-  PlugConnector            parent_instance;
+  PlugConnector      parent_instance;
 
-  SoupSession             *session;
-  SoupWebsocketConnection *connection;
-  char                    *namespace;     /* "" for "/", else "/ns," */
-  GTask                   *connect_task;  /* until the namespace is connected */
-  gulong                   cancel_id;
-  GSource                 *watchdog;      /* no ping from the server */
-  guint                    ping_deadline_ms;
-  GPtrArray               *close_waiters;
-  GString                 *out;           /* reused for every frame sent */
-  gboolean                 closing;
+  PlugWebsocketLink  link;
+  char              *namespace;         /* "" for "/", else "/ns," */
+  guint              ping_deadline_ms;  /* no ping from the server: gone */
+  GString           *out;               /* reused for every frame sent */
 };
 
 G_DEFINE_FINAL_TYPE (PlugSocketioConnector, plug_socketio_connector, PLUG_TYPE_CONNECTOR)
@@ -41,82 +34,21 @@ G_DEFINE_FINAL_TYPE (PlugSocketioConnector, plug_socketio_connector, PLUG_TYPE_C
 static const char *
 connector_name (PlugSocketioConnector *self)
 {
-  return plug_plugin_get_name (PLUG_PLUGIN (self));
+  return plug_websocket_link_name (&self->link);
 }
 
-static const char *
-connector_url (PlugSocketioConnector *self)
-{
-  return plug_profile_get_url (plug_plugin_get_profile (PLUG_PLUGIN (self)));
-}
-
-static void
-complete_close_waiters (PlugSocketioConnector *self)
-{
-  g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->close_waiters);
-
-  self->close_waiters = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < waiters->len; i++)
-    g_task_return_boolean (g_ptr_array_index (waiters, i), TRUE);
-}
-
-static void
-drop_connection (PlugSocketioConnector *self)
-{
-  plug_websocket_clear_source (&self->watchdog);
-  if (self->connection == NULL)
-    return;
-  g_signal_handlers_disconnect_by_data (self->connection, self);
-  if (soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_close (self->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
-  g_clear_object (&self->connection);
-}
-
-/* Ends the pending connect, if any, with @error (consumed). */
-static gboolean
-fail_connect (PlugSocketioConnector *self,
-              GError                *error)
-{
-  g_autoptr(GTask) task = g_steal_pointer (&self->connect_task);
-
-  if (task == NULL)
-    {
-      g_error_free (error);
-      return FALSE;
-    }
-  g_cancellable_disconnect (g_task_get_cancellable (task), self->cancel_id);
-  self->cancel_id = 0;
-  drop_connection (self);
-  g_task_return_error (task, error);
-  return TRUE;
-}
-
-/* The connection ended without us asking (@cause consumed). */
 static void
 report_lost (PlugSocketioConnector *self,
              GError                *cause)
 {
-  g_autoptr(GError) error = cause;
-  PlugPluginState state;
-
-  if (fail_connect (self, g_error_copy (error)))
-    return;
-
-  g_object_ref (self);
-  drop_connection (self);
-  state = plug_plugin_get_state (PLUG_PLUGIN (self));
-  if (state == PLUG_PLUGIN_STATE_ACTIVE || state == PLUG_PLUGIN_STATE_ACTIVATING)
-    plug_plugin_lost (PLUG_PLUGIN (self), error);
-  else
-    g_debug ("%s (plugin not active)", error->message);
-  g_object_unref (self);
+  plug_websocket_link_lost (&self->link, cause);
 }
 
 static void
 send_frame (PlugSocketioConnector *self,
             const char            *text)
 {
-  soup_websocket_connection_send_text (self->connection, text);
+  plug_websocket_link_send_text (&self->link, text);
 }
 
 /* Liveness: the server pings every pingInterval and waits pingTimeout. */
@@ -125,7 +57,6 @@ on_watchdog (gpointer user_data)
 {
   PlugSocketioConnector *self = user_data;
 
-  g_clear_pointer (&self->watchdog, g_source_unref);
   report_lost (self, g_error_new (PLUG_ERROR, PLUG_ERROR_PLUGIN_EXITED,
                                   "Plugin %s: no ping from the server within %u ms",
                                   connector_name (self), self->ping_deadline_ms));
@@ -135,10 +66,8 @@ on_watchdog (gpointer user_data)
 static void
 restart_watchdog (PlugSocketioConnector *self)
 {
-  plug_websocket_clear_source (&self->watchdog);
-  if (self->ping_deadline_ms > 0)
-    self->watchdog = plug_websocket_add_timeout (self->ping_deadline_ms, on_watchdog, self,
-                                                 "[plugctl] socket.io ping");
+  plug_websocket_link_set_watchdog (&self->link, self->ping_deadline_ms, on_watchdog,
+                                    "[plugctl] socket.io ping");
 }
 
 /* Incoming packets */
@@ -163,18 +92,6 @@ handle_open (PlugSocketioConnector *self,
 
   connect = g_strconcat ("40", self->namespace, NULL);
   send_frame (self, connect);
-}
-
-static void
-handle_connected (PlugSocketioConnector *self)
-{
-  g_autoptr(GTask) task = g_steal_pointer (&self->connect_task);
-
-  if (task == NULL)
-    return;
-  g_cancellable_disconnect (g_task_get_cancellable (task), self->cancel_id);
-  self->cancel_id = 0;
-  g_task_return_boolean (task, TRUE);
 }
 
 /* `["message",{…}]`: the object goes to the router as text, unparsed. */
@@ -220,12 +137,12 @@ handle_socketio (PlugSocketioConnector *self,
   switch (type)
     {
     case '0':
-      handle_connected (self);
+      plug_websocket_link_connected (&self->link);
       break;
     case '1':
       report_lost (self, g_error_new (PLUG_ERROR, PLUG_ERROR_PLUGIN_EXITED,
                                       "Plugin %s: the server at %s disconnected us",
-                                      connector_name (self), connector_url (self)));
+                                      connector_name (self), plug_websocket_link_url (&self->link)));
       break;
     case '2':
       handle_event (self, data, length);
@@ -233,7 +150,7 @@ handle_socketio (PlugSocketioConnector *self,
     case '4':
       report_lost (self, g_error_new (PLUG_ERROR, PLUG_ERROR_PLUGIN_EXITED,
                                       "Plugin %s: the server at %s refused the namespace: %.*s",
-                                      connector_name (self), connector_url (self),
+                                      connector_name (self), plug_websocket_link_url (&self->link),
                                       (int) length, data));
       break;
     case '5':
@@ -258,7 +175,7 @@ handle_engine_io (PlugSocketioConnector *self,
     case '1':
       report_lost (self, g_error_new (PLUG_ERROR, PLUG_ERROR_PLUGIN_EXITED,
                                       "Plugin %s: the server at %s closed the session",
-                                      connector_name (self), connector_url (self)));
+                                      connector_name (self), plug_websocket_link_url (&self->link)));
       break;
     case '2':
       restart_watchdog (self);
@@ -273,44 +190,14 @@ handle_engine_io (PlugSocketioConnector *self,
 }
 
 static void
-on_message (SoupWebsocketConnection *connection,
-            gint                     type,
-            GBytes                  *message,
-            gpointer                 user_data)
+socketio_frame (PlugConnector *connector,
+                gint           type,
+                const char    *data,
+                gsize          length)
 {
-  PlugSocketioConnector *self = user_data;
-  gsize length;
-  const char *data = g_bytes_get_data (message, &length);
-
-  if (self->closing || type != SOUP_WEBSOCKET_DATA_TEXT || length == 0)
+  if (type != SOUP_WEBSOCKET_DATA_TEXT || length == 0)
     return;
-
-  g_object_ref (self);
-  handle_engine_io (self, data, length);
-  g_object_unref (self);
-}
-
-static void
-on_closed (SoupWebsocketConnection *connection,
-           gpointer                 user_data)
-{
-  PlugSocketioConnector *self = user_data;
-  gushort code = soup_websocket_connection_get_close_code (connection);
-
-  if (self->closing)
-    {
-      drop_connection (self);
-      complete_close_waiters (self);
-      return;
-    }
-  if (code == 0)
-    report_lost (self, g_error_new (PLUG_ERROR, PLUG_ERROR_PLUGIN_EXITED,
-                                    "Plugin %s: connection to %s lost (no close frame)",
-                                    connector_name (self), connector_url (self)));
-  else
-    report_lost (self, g_error_new (PLUG_ERROR, PLUG_ERROR_PLUGIN_EXITED,
-                                    "Plugin %s closed the connection to %s (code %u)",
-                                    connector_name (self), connector_url (self), code));
+  handle_engine_io (PLUG_SOCKETIO_CONNECTOR (connector), data, length);
 }
 
 /* Connecting */
@@ -354,58 +241,40 @@ engine_io_url (const char  *url,
   return g_uri_to_string (endpoint);
 }
 
-static gboolean
-on_connect_cancelled_idle (gpointer user_data)
+static char *
+socketio_endpoint (PlugConnector  *connector,
+                   const char     *url,
+                   GError        **error)
 {
-  PlugSocketioConnector *self = user_data;
+  PlugSocketioConnector *self = PLUG_SOCKETIO_CONNECTOR (connector);
+  g_autoptr(GError) url_error = NULL;
+  char *endpoint;
 
-  if (self->connect_task != NULL &&
-      g_cancellable_is_cancelled (g_task_get_cancellable (self->connect_task)))
-    fail_connect (self, g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                     "Connecting to plugin %s was cancelled",
-                                     connector_name (self)));
-  return G_SOURCE_REMOVE;
+  g_clear_pointer (&self->namespace, g_free);
+  endpoint = engine_io_url (url, &self->namespace, &url_error);
+  if (endpoint == NULL)
+    g_set_error (error, PLUG_ERROR, PLUG_ERROR_INVALID_PROFILE,
+                 "Plugin %s: the socketio connector cannot use the url \"%s\": %s",
+                 connector_name (self), url, url_error->message);
+  if (self->namespace == NULL)
+    self->namespace = g_strdup ("");
+  return endpoint;
 }
 
+/* The open packet comes next; the namespace's connect ends connect(). */
 static void
-on_connect_cancelled (GCancellable *cancellable,
-                      gpointer      user_data)
+socketio_opened (PlugConnector *connector)
 {
-  g_idle_add_full (G_PRIORITY_DEFAULT, on_connect_cancelled_idle,
-                   g_object_ref (user_data), g_object_unref);
 }
 
-static void
-on_connected (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(PlugSocketioConnector) self = user_data;
-  g_autoptr(GError) error = NULL;
-  SoupWebsocketConnection *connection;
+static const PlugWebsocketLinkFuncs socketio_funcs = {
+  .transport = "Socket.io",
+  .endpoint = socketio_endpoint,
+  .opened = socketio_opened,
+  .frame = socketio_frame,
+};
 
-  connection = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
-  if (connection == NULL)
-    {
-      fail_connect (self, g_error_new (PLUG_ERROR, PLUG_ERROR_PLUGIN_EXITED,
-                                       "Cannot connect to plugin %s at %s: %s",
-                                       connector_name (self), connector_url (self),
-                                       error->message));
-      return;
-    }
-  if (self->connect_task == NULL)
-    {
-      soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
-      g_object_unref (connection);
-      return;
-    }
-
-  self->connection = connection;
-  soup_websocket_connection_set_max_incoming_payload_size (connection, 64 * 1024 * 1024);
-  g_signal_connect (connection, "message", G_CALLBACK (on_message), self);
-  g_signal_connect (connection, "closed", G_CALLBACK (on_closed), self);
-  /* The open packet comes next; the namespace's connect ends connect(). */
-}
+/* PlugConnector */
 
 static void
 plug_socketio_connector_connect (PlugConnector       *connector,
@@ -413,96 +282,26 @@ plug_socketio_connector_connect (PlugConnector       *connector,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  PlugSocketioConnector *self = PLUG_SOCKETIO_CONNECTOR (connector);
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(SoupMessage) message = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *endpoint = NULL;
-
-  g_task_set_source_tag (task, plug_socketio_connector_connect);
-  g_task_set_check_cancellable (task, FALSE);
-
-  drop_connection (self);
-  self->closing = FALSE;
-  g_clear_pointer (&self->namespace, g_free);
-  endpoint = engine_io_url (connector_url (self), &self->namespace, &error);
-  message = endpoint != NULL ? soup_message_new (SOUP_METHOD_GET, endpoint) : NULL;
-  if (message == NULL)
-    {
-      g_task_return_new_error (task, PLUG_ERROR, PLUG_ERROR_INVALID_PROFILE,
-                               "Plugin %s: the socketio connector cannot use the url \"%s\"%s%s",
-                               connector_name (self), connector_url (self) ? connector_url (self) : "",
-                               error != NULL ? ": " : "", error != NULL ? error->message : "");
-      return;
-    }
-  if (self->session == NULL)
-    self->session = plug_websocket_session_new ();
-
-  self->connect_task = g_steal_pointer (&task);
-  if (cancellable != NULL)
-    self->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (on_connect_cancelled),
-                                             self, NULL);
-  soup_session_websocket_connect_async (self->session, message, NULL, NULL,
-                                        G_PRIORITY_DEFAULT, NULL,
-                                        on_connected, g_object_ref (self));
+  plug_websocket_link_connect (&PLUG_SOCKETIO_CONNECTOR (connector)->link,
+                               cancellable, callback, user_data);
 }
 
-static gboolean
-plug_socketio_connector_connect_finish (PlugConnector  *connector,
-                                        GAsyncResult   *result,
-                                        GError        **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static gboolean
-on_close_timeout (gpointer user_data)
-{
-  PlugSocketioConnector *self = user_data;
-
-  drop_connection (self);
-  complete_close_waiters (self);
-  return G_SOURCE_REMOVE;
-}
-
+/* Leave the namespace, then close: the server sees a clean goodbye. */
 static void
 plug_socketio_connector_disconnect (PlugConnector       *connector,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
   PlugSocketioConnector *self = PLUG_SOCKETIO_CONNECTOR (connector);
-  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
   g_autofree char *leave = NULL;
 
-  g_task_set_source_tag (task, plug_socketio_connector_disconnect);
-  fail_connect (self, g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                   "Plugin %s was disconnected", connector_name (self)));
-
-  if (self->connection == NULL ||
-      soup_websocket_connection_get_state (self->connection) != SOUP_WEBSOCKET_STATE_OPEN)
+  if (self->link.connection != NULL && !self->link.closing &&
+      soup_websocket_connection_get_state (self->link.connection) == SOUP_WEBSOCKET_STATE_OPEN)
     {
-      drop_connection (self);
-      g_task_return_boolean (task, TRUE);
-      return;
+      leave = g_strconcat ("41", self->namespace, NULL);
+      send_frame (self, leave);
     }
-
-  /* Leave the namespace, then close: the server sees a clean goodbye. */
-  self->closing = TRUE;
-  leave = g_strconcat ("41", self->namespace, NULL);
-  send_frame (self, leave);
-  soup_websocket_connection_close (self->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
-  g_ptr_array_add (self->close_waiters, g_steal_pointer (&task));
-  plug_websocket_clear_source (&self->watchdog);
-  self->watchdog = plug_websocket_add_timeout (CLOSE_WAIT_MS, on_close_timeout, self,
-                                               "[plugctl] socket.io close");
-}
-
-static gboolean
-plug_socketio_connector_disconnect_finish (PlugConnector  *connector,
-                                           GAsyncResult   *result,
-                                           GError        **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
+  plug_websocket_link_disconnect (&self->link, callback, user_data);
 }
 
 static gboolean
@@ -512,14 +311,8 @@ plug_socketio_connector_send (PlugConnector  *connector,
 {
   PlugSocketioConnector *self = PLUG_SOCKETIO_CONNECTOR (connector);
 
-  if (self->connection == NULL || self->closing || self->connect_task != NULL ||
-      soup_websocket_connection_get_state (self->connection) != SOUP_WEBSOCKET_STATE_OPEN)
-    {
-      g_set_error (error, PLUG_ERROR, PLUG_ERROR_PLUGIN_EXITED,
-                   "Socket.io connection of plugin %s is not open",
-                   connector_name (self));
-      return FALSE;
-    }
+  if (!plug_websocket_link_check_open (&self->link, error))
+    return FALSE;
 
   g_string_truncate (self->out, 0);
   g_string_append (self->out, "42");
@@ -547,11 +340,7 @@ plug_socketio_connector_dispose (GObject *object)
 {
   PlugSocketioConnector *self = PLUG_SOCKETIO_CONNECTOR (object);
 
-  self->closing = TRUE;
-  drop_connection (self);
-  if (self->close_waiters != NULL)
-    complete_close_waiters (self);
-  g_clear_object (&self->session);
+  plug_websocket_link_clear (&self->link);
 
   G_OBJECT_CLASS (plug_socketio_connector_parent_class)->dispose (object);
 }
@@ -561,7 +350,6 @@ plug_socketio_connector_finalize (GObject *object)
 {
   PlugSocketioConnector *self = PLUG_SOCKETIO_CONNECTOR (object);
 
-  g_clear_pointer (&self->close_waiters, g_ptr_array_unref);
   g_string_free (self->out, TRUE);
   g_free (self->namespace);
 
@@ -579,17 +367,17 @@ plug_socketio_connector_class_init (PlugSocketioConnectorClass *klass)
   object_class->finalize = plug_socketio_connector_finalize;
 
   connector_class->connect = plug_socketio_connector_connect;
-  connector_class->connect_finish = plug_socketio_connector_connect_finish;
+  connector_class->connect_finish = plug_websocket_link_finish;
   connector_class->disconnect = plug_socketio_connector_disconnect;
-  connector_class->disconnect_finish = plug_socketio_connector_disconnect_finish;
+  connector_class->disconnect_finish = plug_websocket_link_finish;
   connector_class->send = plug_socketio_connector_send;
 }
 
 static void
 plug_socketio_connector_init (PlugSocketioConnector *self)
 {
+  plug_websocket_link_init (&self->link, PLUG_CONNECTOR (self), &socketio_funcs);
   self->namespace = g_strdup ("");
-  self->close_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   self->out = g_string_sized_new (256);
 }
 

@@ -27,9 +27,11 @@ G_DECLARE_FINAL_TYPE (PlugSocketioConnector, plug_socketio_connector,
  * argument is the message object (`42["message",{…}]`). The handshake
  * is sent once the namespace is connected.
  *
- * Faults are those of the `websocket` connector (a refused connection
- * fails the activation at once; a lost one makes the plugin lost, and
- * the profile restarts on failure unless it says otherwise). A server
+ * Faults and TLS are those of the `websocket` connector (a refused
+ * connection fails the activation at once; a lost one makes the plugin
+ * lost, and the profile restarts on failure unless it says otherwise;
+ * `https://` and `wss://` urls verify the server's certificate against
+ * the system's authorities or the profile's `tlsCaFile`). A server
  * that sends no ping within `pingInterval` + `pingTimeout` of its open
  * packet counts as gone, as in socket.io's own client.
  */

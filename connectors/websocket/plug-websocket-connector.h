@@ -10,8 +10,6 @@ G_BEGIN_DECLS
 
 /* Seconds between pings on an otherwise idle connection. */
 #define PLUG_WEBSOCKET_DEFAULT_KEEPALIVE_S 10
-/* Largest message taken from a plugin, as for a child process's line. */
-#define PLUG_WEBSOCKET_MAX_MESSAGE (64 * 1024 * 1024)
 
 #define PLUG_TYPE_WEBSOCKET_CONNECTOR (plug_websocket_connector_get_type ())
 
@@ -47,6 +45,13 @@ G_DECLARE_FINAL_TYPE (PlugWebsocketConnector, plug_websocket_connector,
  * life (no pong, no message) since its previous look is lost with
  * `Plugin <name> did not answer pings`: a frozen peer whose socket stays
  * open is found within 3 × `keepalive` seconds.
+ *
+ * TLS: a `wss://` server's certificate must chain to the system's trusted
+ * authorities, or, when the profile has `tlsCaFile` (a PEM file, relative
+ * to the manifest's directory), to the authorities in that file instead.
+ * A refused certificate fails the connection with `Cannot connect to
+ * plugin <name> at <url>: the server's TLS certificate is not trusted:
+ * <problems>`.
  *
  * Connections are direct: no system proxy is used.
  */

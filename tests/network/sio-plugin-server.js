@@ -1,14 +1,14 @@
 // sio-plugin-server.js: a Remix plugin served by an unmodified socket.io 4
 // server, the seed's SocketIOConnector: the client library's messages
 // travel as the event `message` whose argument is the message object.
-// Usage: node sio-plugin-server.js [PORT]
-// Listens on 127.0.0.1:PORT (0 or none: a free port) and prints the port.
+// Usage: node sio-plugin-server.js [PORT [CERT KEY]]
+// Listens on 127.0.0.1:PORT (0 or none: a free port), over TLS with the
+// PEM files CERT and KEY when given, and prints the port.
 'use strict';
 
-const http = require('http');
 const { Server } = require('socket.io');
 const { connectClient, applyApi } = require('@remixproject/plugin');
-const { NetworkPlugin, announce } = require('./network-plugin');
+const { NetworkPlugin, createServer, listen } = require('./network-plugin');
 
 class SocketIOConnector {
   constructor (socket) { this.socket = socket; }
@@ -16,7 +16,7 @@ class SocketIOConnector {
   on (cb) { this.socket.on('message', cb); }
 }
 
-const httpServer = http.createServer();
+const httpServer = createServer();
 // Short ping periods, so that the tests see the engine answer pings.
 const io = new Server(httpServer, { pingInterval: 300, pingTimeout: 300 });
 
@@ -26,9 +26,4 @@ io.on('connection', (socket) => {
   applyApi(client);
 });
 
-httpServer.on('error', (error) => {
-  console.error(`sio-plugin-server: ${error.message}`);
-  process.exit(1);
-});
-httpServer.listen(Number(process.argv[2] || 0), '127.0.0.1',
-                  () => announce(httpServer.address().port));
+listen(httpServer, 'sio-plugin-server');

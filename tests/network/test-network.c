@@ -9,7 +9,11 @@
  * unmodified socket.io 4 server (`message` events). Each test starts one
  * on a free loopback port, writes a manifest with its url and calls it
  * through an in-process engine, or through the plugctl binary. The same
- * tests run once per connector: /network/websocket/… and /network/socketio/….
+ * tests run once per peer: /network/websocket/… and /network/socketio/…,
+ * and over TLS (wss://, https://) as /network/websocket-tls/… and
+ * /network/socketio-tls/…: there the test makes a CA and a server
+ * certificate for 127.0.0.1 with the openssl command, and the manifest
+ * trusts the CA with `"tlsCaFile": "ca.pem"`.
  */
 #include "config.h"
 
@@ -23,18 +27,25 @@
 
 #define PLUGIN "remote"
 #define HOST "host"
+#define CA_FILE "ca.pem"
 /* Generous bound for "at once": the figure measured is printed. */
 #define FAIL_FAST_BOUND_MS 1000
 
 typedef struct
 {
+  const char *name;       /* of the peer, in test paths */
   const char *connector;
   const char *script;
   const char *scheme;     /* of the url in the manifest */
+  gboolean    tls;
 } Peer;
 
-static const Peer websocket_peer = { "websocket", "ws-plugin-server.js", "ws" };
-static const Peer socketio_peer = { "socketio", "sio-plugin-server.js", "http" };
+static const Peer peers[] = {
+  { "websocket", "websocket", "ws-plugin-server.js", "ws", FALSE },
+  { "socketio", "socketio", "sio-plugin-server.js", "http", FALSE },
+  { "websocket-tls", "websocket", "ws-plugin-server.js", "wss", TRUE },
+  { "socketio-tls", "socketio", "sio-plugin-server.js", "https", TRUE },
+};
 
 typedef struct
 {
@@ -58,6 +69,7 @@ prerequisites_missing (const Peer *peer)
   g_autofree char *package = g_build_filename (dir, "node_modules", "@remixproject",
                                                "plugin-ws", "package.json", NULL);
   g_autofree char *node = g_find_program_in_path ("node");
+  g_autofree char *openssl = NULL;
 
   if (node == NULL)
     {
@@ -69,6 +81,16 @@ prerequisites_missing (const Peer *peer)
       g_test_skip_printf ("%s is missing: run `npm ci --prefix tests/network`", package);
       return TRUE;
     }
+  if (peer->tls && !g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    {
+      g_test_skip ("GIO has no TLS backend: install glib-networking");
+      return TRUE;
+    }
+  if (peer->tls && (openssl = g_find_program_in_path ("openssl")) == NULL)
+    {
+      g_test_skip ("openssl is not installed");
+      return TRUE;
+    }
   test_load_connectors ();
   if (!test_connector_available (peer->connector))
     {
@@ -76,6 +98,94 @@ prerequisites_missing (const Peer *peer)
       return TRUE;
     }
   return FALSE;
+}
+
+/* Certificates */
+
+/* Two authorities, and a server certificate for 127.0.0.1 by the first. */
+static const char openssl_config[] =
+  "[req]\n"
+  "distinguished_name = dn\n"
+  "prompt = no\n"
+  "[dn]\n"
+  "CN = plugctl test\n"
+  "[ca]\n"
+  "basicConstraints = critical, CA:TRUE\n"
+  "keyUsage = critical, keyCertSign, cRLSign\n"
+  "subjectKeyIdentifier = hash\n"
+  "[server]\n"
+  "basicConstraints = critical, CA:FALSE\n"
+  "keyUsage = critical, digitalSignature\n"
+  "extendedKeyUsage = serverAuth\n"
+  "subjectAltName = IP:127.0.0.1\n"
+  "authorityKeyIdentifier = keyid\n";
+
+static void
+run_openssl (const char         *dir,
+             const char * const *args)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) argv = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_strv_builder_add (builder, "openssl");
+  g_strv_builder_addv (builder, (const char **) args);
+  argv = g_strv_builder_end (builder);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_cwd (launcher, dir);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
+    g_error ("openssl %s failed: %s", argv[1], err);
+}
+
+static void
+make_authority (const char *dir,
+                const char *name)
+{
+  g_autofree char *key = g_strconcat (name, ".key", NULL);
+  g_autofree char *cert = g_strconcat (name, ".pem", NULL);
+  g_autofree char *subject = g_strdup_printf ("/CN=plugctl test %s", name);
+  const char *args[] = {
+    "req", "-config", "openssl.cnf", "-x509", "-newkey", "ec",
+    "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+    "-extensions", "ca", "-subj", subject, "-keyout", key, "-out", cert, NULL
+  };
+
+  run_openssl (dir, args);
+}
+
+/* In @dir: ca.pem, other-ca.pem, and server.pem (with server.key) for
+ * 127.0.0.1 signed by ca.pem. */
+static void
+make_certificates (const char *dir)
+{
+  g_autofree char *config = g_build_filename (dir, "openssl.cnf", NULL);
+  const char *request[] = {
+    "req", "-config", "openssl.cnf", "-new", "-newkey", "ec",
+    "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=127.0.0.1",
+    "-keyout", "server.key", "-out", "server.csr", NULL
+  };
+  const char *sign[] = {
+    "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+    "-set_serial", "2", "-days", "2", "-extfile", "openssl.cnf", "-extensions", "server",
+    "-out", "server.pem", NULL
+  };
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (config, openssl_config, -1, &error);
+  g_assert_no_error (error);
+  make_authority (dir, "ca");
+  make_authority (dir, "other-ca");
+  run_openssl (dir, request);
+  run_openssl (dir, sign);
 }
 
 /* The peer */
@@ -108,6 +218,8 @@ start_server (Fixture *fixture,
   g_autofree char *dir = network_srcdir ();
   g_autofree char *script = g_build_filename (dir, fixture->peer->script, NULL);
   g_autofree char *port_arg = g_strdup_printf ("%u", port);
+  g_autofree char *cert = g_build_filename (fixture->dir, "server.pem", NULL);
+  g_autofree char *key = g_build_filename (fixture->dir, "server.key", NULL);
   g_autoptr(GDataInputStream) out = NULL;
   g_autoptr(GError) error = NULL;
   LineRead read = { FALSE, NULL };
@@ -115,7 +227,8 @@ start_server (Fixture *fixture,
   g_assert_null (fixture->server);
   /* stdin is a pipe: the server exits when we do. */
   fixture->server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                                      &error, "node", script, port_arg, NULL);
+                                      &error, "node", script, port_arg,
+                                      fixture->peer->tls ? cert : NULL, key, NULL);
   g_assert_no_error (error);
 
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (fixture->server));
@@ -165,27 +278,39 @@ greet (PlugCall *call,
   plug_call_return_value (call, result);
 }
 
+/* The manifest of plugin @name at the peer's url on @host, trusting the
+ * authorities of @ca_file (NULL: no tlsCaFile field). */
 static void
-write_manifest (Fixture *fixture)
+write_manifest (Fixture    *fixture,
+                const char *name,
+                const char *host,
+                const char *ca_file)
 {
-  g_autofree char *path = g_build_filename (fixture->dir, PLUGIN ".json", NULL);
+  g_autofree char *file = g_strconcat (name, ".json", NULL);
+  g_autofree char *path = g_build_filename (fixture->dir, file, NULL);
+  g_autofree char *ca_field = NULL;
   g_autofree char *text = NULL;
   g_autoptr(GError) error = NULL;
 
+  if (ca_file != NULL)
+    ca_field = g_strdup_printf (" \"tlsCaFile\": \"%s\",", ca_file);
   /* A generous restart budget: a refused reconnect counts as a crash. */
-  text = g_strdup_printf ("{\"name\": \"" PLUGIN "\", \"connector\": \"%s\","
-                          " \"url\": \"%s://127.0.0.1:%u\", \"callTimeout\": 5000,"
+  text = g_strdup_printf ("{\"name\": \"%s\", \"connector\": \"%s\","
+                          " \"url\": \"%s://%s:%u\",%s \"callTimeout\": 5000,"
                           " \"startTimeout\": 5000, \"restartLimit\": 50,"
                           " \"methods\": [\"echo\", \"sum\", \"fail\", \"hang\", \"shout\", \"askHost\"]}\n",
-                          fixture->peer->connector, fixture->peer->scheme, fixture->port);
+                          name, fixture->peer->connector, fixture->peer->scheme, host,
+                          fixture->port, ca_field != NULL ? ca_field : "");
   g_file_set_contents (path, text, -1, &error);
   g_assert_no_error (error);
 }
 
 static void
-register_plugin (Fixture *fixture)
+register_plugin (Fixture    *fixture,
+                 const char *name)
 {
-  g_autofree char *path = g_build_filename (fixture->dir, PLUGIN ".json", NULL);
+  g_autofree char *file = g_strconcat (name, ".json", NULL);
+  g_autofree char *path = g_build_filename (fixture->dir, file, NULL);
   g_autoptr(PlugProfile) profile = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -209,14 +334,16 @@ fixture_set_up (Fixture       *fixture,
 
   fixture->dir = g_dir_make_tmp ("plugctl-network-XXXXXX", &error);
   g_assert_no_error (error);
+  if (fixture->peer->tls)
+    make_certificates (fixture->dir);
   start_server (fixture, 0);
-  write_manifest (fixture);
+  write_manifest (fixture, PLUGIN, "127.0.0.1", fixture->peer->tls ? CA_FILE : NULL);
 
   fixture->engine = test_engine_new ();
   plug_plugin_add_method (host, "greet", greet, NULL, NULL);
   plug_engine_register (fixture->engine, host, &error);
   g_assert_no_error (error);
-  register_plugin (fixture);
+  register_plugin (fixture, PLUGIN);
 }
 
 static void
@@ -229,9 +356,15 @@ fixture_tear_down (Fixture       *fixture,
   kill_server (fixture);
   if (fixture->dir != NULL)
     {
-      g_autofree char *path = g_build_filename (fixture->dir, PLUGIN ".json", NULL);
+      g_autoptr(GDir) dir = g_dir_open (fixture->dir, 0, NULL);
+      const char *file;
 
-      g_remove (path);
+      while (dir != NULL && (file = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *path = g_build_filename (fixture->dir, file, NULL);
+
+          g_remove (path);
+        }
       g_rmdir (fixture->dir);
     }
   g_clear_pointer (&fixture->dir, g_free);
@@ -554,6 +687,7 @@ test_frozen_peer_is_detected (Fixture       *fixture,
 
 static void
 run_cli (Fixture     *fixture,
+         const char  *plugin,
          const char  *method,
          const char  *arg,
          int          expected_status,
@@ -569,7 +703,7 @@ run_cli (Fixture     *fixture,
   g_assert_nonnull (cli);
   process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
                               &error, cli, "--plugin-dir", fixture->dir,
-                              "call", PLUGIN, method, arg, NULL);
+                              "call", plugin, method, arg, NULL);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
   g_assert_no_error (error);
@@ -584,8 +718,138 @@ test_cli_calls_plugin (Fixture       *fixture,
 {
   SKIP_IF_MISSING (fixture);
 
-  run_cli (fixture, "echo", "{\"b\":true}", 0, "{\"b\":true}\n", "");
-  run_cli (fixture, "fail", "\"no such thing\"", 1, "", "plugctl: no such thing\n");
+  run_cli (fixture, PLUGIN, "echo", "{\"b\":true}", 0, "{\"b\":true}\n", "");
+  run_cli (fixture, PLUGIN, "fail", "\"no such thing\"", 1, "", "plugctl: no such thing\n");
+}
+
+/* TLS: the certificate the server shows must chain to tlsCaFile (or, with
+ * no such field, to the system's authorities) and name the host. */
+
+#define UNTRUSTED "untrusted"
+
+static char *
+untrusted_error (Fixture    *fixture,
+                 const char *host,
+                 const char *problem)
+{
+  return g_strdup_printf ("Cannot connect to plugin " UNTRUSTED " at %s://%s:%u:"
+                          " the server's TLS certificate is not trusted: %s",
+                          fixture->peer->scheme, host, fixture->port, problem);
+}
+
+/* Activates plugin UNTRUSTED, which the manifest puts at the peer's url
+ * on @host and trusting @ca_file; returns the error it fails with. */
+static GError *
+activate_untrusted (Fixture    *fixture,
+                    const char *host,
+                    const char *ca_file)
+{
+  GError *error = NULL;
+
+  write_manifest (fixture, UNTRUSTED, host, ca_file);
+  register_plugin (fixture, UNTRUSTED);
+
+  g_assert_false (test_activate (fixture->engine, UNTRUSTED, &error));
+  g_assert_nonnull (error);
+  g_assert_cmpint (plug_plugin_get_state (plug_engine_get_plugin (fixture->engine, UNTRUSTED)),
+                   ==, PLUG_PLUGIN_STATE_INACTIVE);
+  return error;
+}
+
+static void
+assert_certificate_refused (Fixture    *fixture,
+                            const char *host,
+                            const char *ca_file,
+                            const char *expected)
+{
+  g_autoptr(GError) error = activate_untrusted (fixture, host, ca_file);
+
+  g_assert_error (error, PLUG_ERROR, PLUG_ERROR_PLUGIN_EXITED);
+  g_assert_cmpstr (error->message, ==, expected);
+}
+
+static void
+test_tls_unknown_authority_fails_activation (Fixture       *fixture,
+                                             gconstpointer  data)
+{
+  g_autofree char *expected = NULL;
+  g_autofree char *expected_err = NULL;
+
+  SKIP_IF_MISSING (fixture);
+
+  /* No tlsCaFile: the system's authorities do not know the test CA. */
+  expected = untrusted_error (fixture, "127.0.0.1", "it is not signed by a trusted authority");
+  assert_certificate_refused (fixture, "127.0.0.1", NULL, expected);
+
+  /* The binary says the same, as a start error. */
+  expected_err = g_strdup_printf ("plugctl: %s\n", expected);
+  run_cli (fixture, UNTRUSTED, "echo", "1", 4, "", expected_err);
+}
+
+static void
+test_tls_other_authority_fails_activation (Fixture       *fixture,
+                                           gconstpointer  data)
+{
+  g_autofree char *expected = NULL;
+
+  SKIP_IF_MISSING (fixture);
+
+  expected = untrusted_error (fixture, "127.0.0.1", "it is not signed by a trusted authority");
+  assert_certificate_refused (fixture, "127.0.0.1", "other-ca.pem", expected);
+}
+
+static void
+test_tls_host_mismatch_fails_activation (Fixture       *fixture,
+                                         gconstpointer  data)
+{
+  g_autofree char *expected = NULL;
+
+  SKIP_IF_MISSING (fixture);
+
+  /* The certificate names 127.0.0.1 only. */
+  expected = untrusted_error (fixture, "localhost", "it does not name the host");
+  assert_certificate_refused (fixture, "localhost", CA_FILE, expected);
+}
+
+/* An unusable tlsCaFile is the profile's fault; the error names the file. */
+static void
+assert_ca_file_refused (Fixture    *fixture,
+                        const char *ca_file,
+                        const char *expected_reason)
+{
+  g_autofree char *path = g_build_filename (fixture->dir, ca_file, NULL);
+  g_autofree char *expected = NULL;
+  g_autoptr(GError) error = activate_untrusted (fixture, "127.0.0.1", ca_file);
+
+  g_assert_error (error, PLUG_ERROR, PLUG_ERROR_INVALID_PROFILE);
+  expected = g_strdup_printf ("Plugin " UNTRUSTED ": cannot use tlsCaFile %s: %s",
+                              path, expected_reason);
+  if (!g_pattern_match_simple (expected, error->message))
+    g_error ("\"%s\" does not match \"%s\"", error->message, expected);
+}
+
+static void
+test_tls_missing_ca_file_fails_activation (Fixture       *fixture,
+                                           gconstpointer  data)
+{
+  SKIP_IF_MISSING (fixture);
+
+  assert_ca_file_refused (fixture, "missing.pem", "*?");
+}
+
+static void
+test_tls_ca_file_without_certificate_fails_activation (Fixture       *fixture,
+                                                       gconstpointer  data)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+
+  SKIP_IF_MISSING (fixture);
+
+  path = g_build_filename (fixture->dir, "empty.pem", NULL);
+  g_file_set_contents (path, "not a certificate\n", -1, &error);
+  g_assert_no_error (error);
+  assert_ca_file_refused (fixture, "empty.pem", "it holds no PEM certificate");
 }
 
 static void
@@ -609,12 +873,30 @@ add_tests (const Peer *peer)
     { "/keepalive/idle-connection-survives-pings", test_idle_connection_survives_pings },
     { "/keepalive/frozen-peer-is-detected", test_frozen_peer_is_detected },
   };
+  static const struct
+  {
+    const char *path;
+    void (*func) (Fixture *, gconstpointer);
+  } tls_tests[] = {
+    { "/tls/unknown-authority-fails-activation", test_tls_unknown_authority_fails_activation },
+    { "/tls/other-authority-fails-activation", test_tls_other_authority_fails_activation },
+    { "/tls/host-mismatch-fails-activation", test_tls_host_mismatch_fails_activation },
+    { "/tls/missing-ca-file-fails-activation", test_tls_missing_ca_file_fails_activation },
+    { "/tls/ca-file-without-certificate-fails-activation",
+      test_tls_ca_file_without_certificate_fails_activation },
+  };
 
   for (gsize i = 0; i < G_N_ELEMENTS (tests); i++)
     {
-      g_autofree char *path = g_strconcat ("/network/", peer->connector, tests[i].path, NULL);
+      g_autofree char *path = g_strconcat ("/network/", peer->name, tests[i].path, NULL);
 
       g_test_add (path, Fixture, peer, fixture_set_up, tests[i].func, fixture_tear_down);
+    }
+  for (gsize i = 0; peer->tls && i < G_N_ELEMENTS (tls_tests); i++)
+    {
+      g_autofree char *path = g_strconcat ("/network/", peer->name, tls_tests[i].path, NULL);
+
+      g_test_add (path, Fixture, peer, fixture_set_up, tls_tests[i].func, fixture_tear_down);
     }
 }
 
@@ -624,19 +906,18 @@ main (int   argc,
 {
   const char *only = NULL;
 
-  /* --connector=NAME (first): run that connector's tests only. */
-  if (argc > 1 && g_str_has_prefix (argv[1], "--connector="))
+  /* --peer=NAME (first): run the tests of that peer only. */
+  if (argc > 1 && g_str_has_prefix (argv[1], "--peer="))
     {
-      only = argv[1] + strlen ("--connector=");
+      only = argv[1] + strlen ("--peer=");
       argv[1] = argv[0];
       argc--, argv++;
     }
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  if (only == NULL || g_strcmp0 (only, websocket_peer.connector) == 0)
-    add_tests (&websocket_peer);
-  if (only == NULL || g_strcmp0 (only, socketio_peer.connector) == 0)
-    add_tests (&socketio_peer);
+  for (gsize i = 0; i < G_N_ELEMENTS (peers); i++)
+    if (only == NULL || g_strcmp0 (only, peers[i].name) == 0)
+      add_tests (&peers[i]);
 
   return g_test_run ();
 }
