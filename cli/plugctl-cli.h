@@ -84,6 +84,10 @@ typedef struct _PlugctlEngine PlugctlEngine;
 
 void            plugctl_load_connectors      (void);
 PlugctlEngine  *plugctl_engine_open          (int                 *exit_code);
+PlugctlEngine  *plugctl_engine_open_lazy     (int                 *exit_code);
+PlugPlugin     *plugctl_engine_register_profile (PlugctlEngine    *self,
+                                                 PlugProfile      *profile,
+                                                 GError          **error);
 int             plugctl_engine_close         (PlugctlEngine       *self,
                                               int                  exit_code);
 PlugEngine     *plugctl_engine_get_engine    (PlugctlEngine       *self);
@@ -158,6 +162,35 @@ int             plugctl_remote_fail          (PlugctlRemote       *self,
                                               int                (*exit_code_for) (const GError *));
 JsonNode       *plugctl_remote_parse         (const char          *text,
                                               GError             **error);
+
+/* plugctl-run.c: the shape the subcommands share */
+typedef enum
+{
+  PLUGCTL_RUN_LAZY = 0,
+  PLUGCTL_RUN_ALL_PLUGINS = 1 << 0,
+} PlugctlRunFlags;
+
+typedef int  (*PlugctlLocalFunc)  (PlugctlEngine  *engine,
+                                   gpointer        user_data);
+typedef int  (*PlugctlRemoteFunc) (PlugctlRemote  *remote,
+                                   gpointer        user_data);
+typedef gboolean (*PlugctlTextFinish) (PlugctlEngine1 *proxy,
+                                       char          **out_text,
+                                       GAsyncResult   *result,
+                                       GError        **error);
+typedef void (*PlugctlPrintFunc)  (JsonNode       *node,
+                                   gpointer        user_data);
+
+int             plugctl_run                  (PlugctlRunFlags      flags,
+                                              PlugctlLocalFunc     local,
+                                              PlugctlRemoteFunc    remote,
+                                              gpointer             user_data);
+int             plugctl_remote_finish_json   (PlugctlRemote       *remote,
+                                              GAsyncResult       **result,
+                                              PlugctlTextFinish    finish,
+                                              PlugctlPrintFunc     print,
+                                              gpointer             user_data,
+                                              int                (*exit_code_for) (const GError *));
 
 /* the subcommands: (argc, argv) start with the subcommand's name */
 int plugctl_cmd_list        (int argc, char **argv, gboolean do_help);

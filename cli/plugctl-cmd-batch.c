@@ -4,23 +4,30 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <gio/gunixinputstream.h>
+#include <glib-unix.h>
 
 #include "plugctl-cli.h"
 
 #define BATCH_READ_SIZE 65536
+/* Calls running at once: reading stops beyond, so that a long input
+ * neither fills the engine's queues nor waits in them. */
+#define BATCH_MAX_IN_FLIGHT 1024
 
 typedef struct
 {
   PlugctlEngine *engine;    /* or remote, through the daemon */
   PlugctlRemote *remote;
   GCancellable  *cancellable;
-  GInputStream  *input;
-  GByteArray    *partial;   /* the start of a line not read to its end */
+  JsonParser    *parser;
+  GByteArray    *input;     /* read, from the first line not handled yet */
+  GString       *output;    /* answers to write, in input order */
+  guint          read_id;   /* watch on stdin; 0 while paused or at the end */
   guint          line_number;
+  guint          in_flight;
   GQueue         answers;   /* Answer, in input order */
   gboolean       eof;
   gboolean       failed;
@@ -41,20 +48,43 @@ answer_free (Answer *answer)
   g_free (answer);
 }
 
-/* Writes the answers that are ready and all before them are too. */
+/* Moves the answers that are ready, and all before them are too, to the
+ * output, written once the main loop has handled what woke it up. */
 static void
-flush_answers (Batch *batch)
+collect_answers (Batch *batch)
 {
   Answer *answer;
 
   while ((answer = g_queue_peek_head (&batch->answers)) != NULL &&
          answer->text != NULL)
     {
-      fputs (answer->text, stdout);
-      fputc ('\n', stdout);
+      g_string_append (batch->output, answer->text);
+      g_string_append_c (batch->output, '\n');
       answer_free (g_queue_pop_head (&batch->answers));
     }
-  fflush (stdout);
+}
+
+static void
+write_output (Batch *batch)
+{
+  gsize written = 0;
+
+  while (written < batch->output->len)
+    {
+      gssize n = write (STDOUT_FILENO, batch->output->str + written,
+                        batch->output->len - written);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          g_printerr ("plugctl: Cannot write standard output: %s\n", g_strerror (errno));
+          batch->failed = TRUE;
+          break;
+        }
+      written += n;
+    }
+  g_string_truncate (batch->output, 0);
 }
 
 /* @error_code: the stable name of the error, as plugctl_error_code() */
@@ -64,33 +94,25 @@ answer_set (Answer     *answer,
             const char *error_text,
             const char *error_code)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *object = json_object_new ();
 
-  json_builder_begin_object (builder);
   if (answer->id != NULL)
-    {
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_value (builder, json_node_copy (answer->id));
-    }
+    json_object_set_member (object, "id", json_node_ref (answer->id));
   if (error_text != NULL)
     {
-      json_builder_set_member_name (builder, "error");
-      json_builder_add_string_value (builder, error_text);
-      json_builder_set_member_name (builder, "code");
-      json_builder_add_string_value (builder, error_code);
+      json_object_set_string_member (object, "error", error_text);
+      json_object_set_string_member (object, "code", error_code);
       answer->batch->failed = TRUE;
     }
   else
     {
-      json_builder_set_member_name (builder, "result");
-      json_builder_add_value (builder, json_node_copy (result));
+      json_object_set_member (object, "result", json_node_ref (result));
     }
-  json_builder_end_object (builder);
+  json_node_take_object (root, object);
 
-  root = json_builder_get_root (builder);
-  answer->text = plugctl_json_to_string (root, FALSE);
-  flush_answers (answer->batch);
+  answer->text = plugctl_json_to_text (root);
+  collect_answers (answer->batch);
 }
 
 static Answer *
@@ -134,6 +156,7 @@ on_call_done (GObject      *source,
   g_autoptr(JsonNode) node = plug_engine_call_finish (PLUG_ENGINE (source),
                                                       result, &error);
 
+  answer->batch->in_flight--;
   if (error != NULL)
     answer_set (answer, NULL, error->message,
                 plugctl_error_code (error, plugctl_exit_code_for_call (error)));
@@ -151,6 +174,7 @@ on_remote_call_done (GObject      *source,
   g_autofree char *text = NULL;
   g_autoptr(JsonNode) node = NULL;
 
+  answer->batch->in_flight--;
   if (plugctl_engine1_call_call_finish (PLUGCTL_ENGINE1 (source), &text, result, &error))
     node = plugctl_remote_parse (text, &error);
   if (error == NULL)
@@ -178,6 +202,7 @@ dispatch_remote (Batch      *batch,
 
   json_node_set_array (args_node, args);
   args_text = plugctl_json_to_text (args_node);
+  batch->in_flight++;
   plugctl_engine1_call_call (plugctl_remote_get_proxy (batch->remote), path, method,
                              args_text, plugctl_remote_get_call_cancellable (batch->remote),
                              on_remote_call_done, answer);
@@ -207,6 +232,7 @@ dispatch (Batch      *batch,
                   plugctl_error_code (profile_error, PLUGCTL_EXIT_NOT_FOUND));
       return;
     }
+  batch->in_flight++;
   plug_engine_call (plugctl_engine_get_engine (batch->engine),
                     PLUGCTL_CLI_PLUGIN, path, method, args,
                     plugctl_engine_get_cancellable (batch->engine),
@@ -286,7 +312,7 @@ handle_line (Batch      *batch,
              const char *line,
              gsize       length)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  JsonParser *parser = batch->parser;
   g_autoptr(GError) error = NULL;
   Answer *answer;
   JsonNode *root;
@@ -315,78 +341,87 @@ handle_line (Batch      *batch,
     answer_malformed (answer, "a request is an object or an array");
 }
 
-static void read_more (Batch *batch);
-
 static void
-handle_data (Batch        *batch,
-             const guint8 *data,
-             gsize         size)
+handle_last_line (Batch *batch)
 {
-  const guint8 *end = data + size;
+  if (batch->input->len > 0)
+    handle_line (batch, (const char *) batch->input->data, batch->input->len);
+  g_byte_array_set_size (batch->input, 0);
+}
 
-  while (data < end)
+/* Handles the whole lines read, as long as fewer than the limit of calls
+ * run; what is left stays in batch->input. */
+static void
+handle_input (Batch *batch)
+{
+  const guint8 *start = batch->input->data;
+  const guint8 *end = start + batch->input->len;
+  const guint8 *data = start;
+  const guint8 *newline;
+
+  while (batch->in_flight < BATCH_MAX_IN_FLIGHT &&
+         (newline = memchr (data, '\n', end - data)) != NULL)
     {
-      const guint8 *newline = memchr (data, '\n', end - data);
-
-      if (newline == NULL)
-        {
-          g_byte_array_append (batch->partial, data, end - data);
-          return;
-        }
-      if (batch->partial->len > 0)
-        {
-          g_byte_array_append (batch->partial, data, newline - data);
-          handle_line (batch, (const char *) batch->partial->data, batch->partial->len);
-          g_byte_array_set_size (batch->partial, 0);
-        }
-      else
-        {
-          handle_line (batch, (const char *) data, newline - data);
-        }
+      handle_line (batch, (const char *) data, newline - data);
       data = newline + 1;
     }
+  g_byte_array_remove_range (batch->input, 0, data - start);
+  if (batch->eof && batch->in_flight < BATCH_MAX_IN_FLIGHT)
+    handle_last_line (batch);
 }
 
+static gboolean on_readable (int fd, GIOCondition condition, gpointer user_data);
+
 static void
-on_read (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
+stop_reading (Batch *batch)
+{
+  g_clear_handle_id (&batch->read_id, g_source_remove);
+}
+
+/* Reads while the calls read so far leave room for more. */
+static void
+update_reading (Batch *batch)
+{
+  gboolean room = batch->in_flight < BATCH_MAX_IN_FLIGHT;
+
+  if (batch->eof || !room)
+    stop_reading (batch);
+  else if (batch->read_id == 0)
+    batch->read_id = g_unix_fd_add (STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR,
+                                    on_readable, batch);
+}
+
+static gboolean
+on_readable (int          fd,
+             GIOCondition condition,
+             gpointer     user_data)
 {
   Batch *batch = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source),
-                                                             result, &error);
-  gsize size = 0;
-  const guint8 *data;
+  guint old_len = batch->input->len;
+  gssize n;
 
-  if (bytes == NULL)
+  g_byte_array_set_size (batch->input, old_len + BATCH_READ_SIZE);
+  n = read (fd, batch->input->data + old_len, BATCH_READ_SIZE);
+  g_byte_array_set_size (batch->input, old_len + MAX (n, 0));
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return G_SOURCE_CONTINUE;
+  if (n < 0)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          g_printerr ("plugctl: Cannot read standard input: %s\n", error->message);
-          batch->failed = TRUE;
-        }
-      batch->eof = TRUE;
-      return;
+      g_printerr ("plugctl: Cannot read standard input: "
+                  "Error reading from file descriptor: %s\n", g_strerror (errno));
+      batch->failed = TRUE;
+      g_byte_array_set_size (batch->input, 0);
     }
-
-  data = g_bytes_get_data (bytes, &size);
-  if (size == 0)
+  if (n <= 0)
     {
-      if (batch->partial->len > 0)
-        handle_line (batch, (const char *) batch->partial->data, batch->partial->len);
       batch->eof = TRUE;
-      return;
+      batch->read_id = 0;
     }
-  handle_data (batch, data, size);
-  read_more (batch);
-}
-
-static void
-read_more (Batch *batch)
-{
-  g_input_stream_read_bytes_async (batch->input, BATCH_READ_SIZE, G_PRIORITY_DEFAULT,
-                                   batch->cancellable, on_read, batch);
+  handle_input (batch);
+  if (n <= 0)
+    return G_SOURCE_REMOVE;
+  update_reading (batch);
+  return batch->read_id != 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
 static int
@@ -397,6 +432,19 @@ signal_of (Batch *batch)
   return plugctl_engine_get_signal (batch->engine);
 }
 
+/* After a signal, the calls running end cancelled; no more are read. */
+static gboolean
+is_done (Batch *batch)
+{
+  if (!batch->eof && g_cancellable_is_cancelled (batch->cancellable))
+    {
+      batch->eof = TRUE;
+      stop_reading (batch);
+      g_byte_array_set_size (batch->input, 0);
+    }
+  return batch->eof && batch->input->len == 0 && g_queue_is_empty (&batch->answers);
+}
+
 static int
 run_batch (PlugctlEngine *engine,
            PlugctlRemote *remote)
@@ -405,20 +453,43 @@ run_batch (PlugctlEngine *engine,
 
   batch.cancellable = remote != NULL ? plugctl_remote_get_cancellable (remote)
                                      : plugctl_engine_get_cancellable (engine);
-  batch.input = g_unix_input_stream_new (STDIN_FILENO, FALSE);
-  batch.partial = g_byte_array_new ();
+  batch.parser = json_parser_new_immutable ();
+  batch.input = g_byte_array_sized_new (BATCH_READ_SIZE);
+  batch.output = g_string_sized_new (BATCH_READ_SIZE);
   g_queue_init (&batch.answers);
 
-  read_more (&batch);
-  while (!batch.eof || !g_queue_is_empty (&batch.answers))
-    g_main_context_iteration (NULL, TRUE);
+  update_reading (&batch);
+  while (!is_done (&batch))
+    {
+      g_main_context_iteration (NULL, TRUE);
+      if (batch.input->len > 0)
+        handle_input (&batch);
+      update_reading (&batch);
+      write_output (&batch);
+    }
 
-  g_clear_object (&batch.input);
-  g_clear_pointer (&batch.partial, g_byte_array_unref);
+  stop_reading (&batch);
+  g_clear_object (&batch.parser);
+  g_clear_pointer (&batch.input, g_byte_array_unref);
+  g_string_free (batch.output, TRUE);
 
   if (signal_of (&batch) != 0)
     return 128 + signal_of (&batch);
   return batch.failed ? PLUGCTL_EXIT_FAILED : PLUGCTL_EXIT_OK;
+}
+
+static int
+run_batch_local (PlugctlEngine *engine,
+                 gpointer       user_data)
+{
+  return run_batch (engine, NULL);
+}
+
+static int
+run_batch_remote (PlugctlRemote *remote,
+                  gpointer       user_data)
+{
+  return run_batch (NULL, remote);
 }
 
 int
@@ -427,7 +498,6 @@ plugctl_cmd_batch (int      argc,
                    gboolean do_help)
 {
   g_autoptr(GOptionContext) context = NULL;
-  PlugctlEngine *engine;
   int status;
 
   context = plugctl_option_context_new ("",
@@ -451,19 +521,5 @@ plugctl_cmd_batch (int      argc,
   if (argc > 1)
     return plugctl_usage_error ("Unexpected argument \"%s\"", argv[1]);
 
-  if (plugctl_use_daemon ())
-    {
-      PlugctlRemote *remote = plugctl_remote_open (&status);
-
-      if (remote == NULL)
-        return status;
-      return plugctl_remote_close (remote, run_batch (NULL, remote));
-    }
-
-  engine = plugctl_engine_open (&status);
-  if (engine == NULL)
-    return status;
-
-  status = run_batch (engine, NULL);
-  return plugctl_engine_close (engine, status);
+  return plugctl_run (PLUGCTL_RUN_LAZY, run_batch_local, run_batch_remote, NULL);
 }

@@ -52,14 +52,21 @@ parse_words (int                 argc,
   return g_steal_pointer (&words);
 }
 
+/* What call, activate, deactivate and emit act on. */
+typedef struct
+{
+  const char *name;    /* PLUGIN, or the service path of call */
+  const char *method;  /* or emit's EVENT */
+  JsonArray  *args;
+} Request;
+
 static int
 run_call (PlugctlEngine *engine,
-          const char    *path,
-          const char    *method,
-          JsonArray     *args)
+          gpointer       user_data)
 {
+  const Request *request = user_data;
   PlugEngine *plug_engine = plugctl_engine_get_engine (engine);
-  g_autofree char *target = g_strndup (path, strcspn (path, "."));
+  g_autofree char *target = g_strndup (request->name, strcspn (request->name, "."));
   const GError *profile_error = plugctl_engine_get_profile_error (engine, target);
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(JsonNode) node = NULL;
@@ -76,8 +83,8 @@ run_call (PlugctlEngine *engine,
       !plugctl_engine_activate (engine, target, &error))
     return plugctl_engine_fail (engine, error, plugctl_exit_code_for_start (error));
 
-  plug_engine_call (plug_engine, PLUGCTL_CLI_PLUGIN, path, method, args,
-                    plugctl_engine_get_cancellable (engine),
+  plug_engine_call (plug_engine, PLUGCTL_CLI_PLUGIN, request->name, request->method,
+                    request->args, plugctl_engine_get_cancellable (engine),
                     plugctl_store_result, &result);
   plugctl_engine_wait (engine, &result);
   node = plug_engine_call_finish (plug_engine, result, &error);
@@ -88,42 +95,36 @@ run_call (PlugctlEngine *engine,
   return PLUGCTL_EXIT_OK;
 }
 
-static int
-run_call_remote (const char *path,
-                 const char *method,
-                 JsonArray  *args)
+static void
+print_result (JsonNode *node,
+              gpointer  user_data)
+{
+  plugctl_print_json (node, plugctl_json_pretty ());
+}
+
+static char *
+args_to_text (JsonArray *args)
 {
   g_autoptr(JsonNode) args_node = json_node_new (JSON_NODE_ARRAY);
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *args_text = NULL;
-  g_autofree char *text = NULL;
-  g_autoptr(JsonNode) node = NULL;
-  PlugctlRemote *remote;
-  int status;
-
-  remote = plugctl_remote_open (&status);
-  if (remote == NULL)
-    return status;
 
   json_node_set_array (args_node, args);
-  args_text = plugctl_json_to_text (args_node);
-  plugctl_engine1_call_call (plugctl_remote_get_proxy (remote), path, method, args_text,
+  return plugctl_json_to_text (args_node);
+}
+
+static int
+run_call_remote (PlugctlRemote *remote,
+                 gpointer       user_data)
+{
+  const Request *request = user_data;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *args_text = args_to_text (request->args);
+
+  plugctl_engine1_call_call (plugctl_remote_get_proxy (remote), request->name,
+                             request->method, args_text,
                              plugctl_remote_get_call_cancellable (remote),
                              plugctl_store_result, &result);
-  plugctl_remote_wait (remote, &result);
-  if (plugctl_engine1_call_call_finish (plugctl_remote_get_proxy (remote), &text,
-                                        result, &error) &&
-      (node = plugctl_remote_parse (text, &error)) != NULL)
-    {
-      plugctl_print_json (node, plugctl_json_pretty ());
-      status = PLUGCTL_EXIT_OK;
-    }
-  else
-    {
-      status = plugctl_remote_fail (remote, error, plugctl_exit_code_for_call);
-    }
-  return plugctl_remote_close (remote, status);
+  return plugctl_remote_finish_json (remote, &result, plugctl_engine1_call_call_finish,
+                                     print_result, NULL, plugctl_exit_code_for_call);
 }
 
 /* The ARGs from @first on, or from standard input for a single `-`;
@@ -144,6 +145,25 @@ call_args (GPtrArray *words,
   return args;
 }
 
+typedef struct
+{
+  Request      request;
+  PlugProfile *profile;
+} ExecRequest;
+
+static int
+run_exec (PlugctlEngine *engine,
+          gpointer       user_data)
+{
+  ExecRequest *exec = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (plugctl_engine_register_profile (engine, exec->profile, &error) == NULL)
+    return plugctl_print_error (error, plugctl_exit_code_for_start (error));
+  exec->request.name = plug_profile_get_name (exec->profile);
+  return run_call (engine, &exec->request);
+}
+
 /* call --exec: the one plugin of the engine is the command's. */
 static int
 run_call_exec (const char *command_line,
@@ -152,23 +172,15 @@ run_call_exec (const char *command_line,
 {
   g_autoptr(PlugProfile) profile = NULL;
   g_autoptr(GError) error = NULL;
-  PlugctlEngine *engine;
-  int status;
+  ExecRequest exec = { { NULL, method, args }, NULL };
 
   profile = plugctl_exec_profile_new (command_line, &error);
   if (profile == NULL)
     return plugctl_usage_error ("Invalid --exec \"%s\": %s", command_line, error->message);
 
   plugctl_options.no_manifests = TRUE;
-  engine = plugctl_engine_open (&status);
-  if (engine == NULL)
-    return status;
-
-  if (plug_engine_register_profile (plugctl_engine_get_engine (engine), profile, &error) == NULL)
-    status = plugctl_print_error (error, plugctl_exit_code_for_start (error));
-  else
-    status = run_call (engine, plug_profile_get_name (profile), method, args);
-  return plugctl_engine_close (engine, status);
+  exec.profile = profile;
+  return plugctl_run (PLUGCTL_RUN_LAZY, run_exec, NULL, &exec);
 }
 
 int
@@ -186,7 +198,7 @@ plugctl_cmd_call (int      argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GPtrArray) words = NULL;
   g_autoptr(JsonArray) args = NULL;
-  PlugctlEngine *engine;
+  Request request;
   int status;
 
   context = plugctl_option_context_new ("PLUGIN METHOD [ARG…]",
@@ -218,17 +230,9 @@ plugctl_cmd_call (int      argc,
     return PLUGCTL_EXIT_USAGE;
   if (exec != NULL)
     return run_call_exec (exec, g_ptr_array_index (words, 0), args);
-  if (plugctl_use_daemon ())
-    return run_call_remote (g_ptr_array_index (words, 0),
-                            g_ptr_array_index (words, 1), args);
 
-  engine = plugctl_engine_open (&status);
-  if (engine == NULL)
-    return status;
-
-  status = run_call (engine, g_ptr_array_index (words, 0),
-                     g_ptr_array_index (words, 1), args);
-  return plugctl_engine_close (engine, status);
+  request = (Request) { g_ptr_array_index (words, 0), g_ptr_array_index (words, 1), args };
+  return plugctl_run (PLUGCTL_RUN_LAZY, run_call, run_call_remote, &request);
 }
 
 static void
@@ -269,32 +273,45 @@ print_profile_methods (PlugProfile *profile)
   print_methods (plug_profile_get_name (profile), array);
 }
 
+static void
+print_remote_methods (JsonNode *methods,
+                      gpointer  user_data)
+{
+  const Request *request = user_data;
+
+  if (JSON_NODE_HOLDS_ARRAY (methods))
+    print_methods (request->name, json_node_get_array (methods));
+}
+
 /* The plugin stays active in the daemon. */
 static int
-run_activate_remote (const char *name)
+run_activate_remote (PlugctlRemote *remote,
+                     gpointer       user_data)
 {
+  const Request *request = user_data;
   g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
-  g_autoptr(JsonNode) methods = NULL;
-  PlugctlRemote *remote;
-  int status = PLUGCTL_EXIT_OK;
 
-  remote = plugctl_remote_open (&status);
-  if (remote == NULL)
-    return status;
-
-  plugctl_engine1_call_activate (plugctl_remote_get_proxy (remote), name,
+  plugctl_engine1_call_activate (plugctl_remote_get_proxy (remote), request->name,
                                  plugctl_remote_get_call_cancellable (remote),
                                  plugctl_store_result, &result);
-  plugctl_remote_wait (remote, &result);
-  if (!plugctl_engine1_call_activate_finish (plugctl_remote_get_proxy (remote), &text,
-                                             result, &error) ||
-      (methods = plugctl_remote_parse (text, &error)) == NULL)
-    status = plugctl_remote_fail (remote, error, plugctl_exit_code_for_start);
-  else if (JSON_NODE_HOLDS_ARRAY (methods))
-    print_methods (name, json_node_get_array (methods));
-  return plugctl_remote_close (remote, status);
+  return plugctl_remote_finish_json (remote, &result, plugctl_engine1_call_activate_finish,
+                                     print_remote_methods, user_data,
+                                     plugctl_exit_code_for_start);
+}
+
+static int
+run_activate (PlugctlEngine *engine,
+              gpointer       user_data)
+{
+  const Request *request = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!plugctl_engine_lookup (engine, request->name, &error))
+    return plugctl_print_error (error, PLUGCTL_EXIT_NOT_FOUND);
+  if (!plugctl_engine_activate (engine, request->name, &error))
+    return plugctl_engine_fail (engine, error, plugctl_exit_code_for_start (error));
+  print_profile_methods (plugctl_engine_find_profile (engine, request->name));
+  return PLUGCTL_EXIT_OK;
 }
 
 static int
@@ -303,27 +320,20 @@ exit_code_failed (const GError *error)
   return PLUGCTL_EXIT_FAILED;
 }
 
-/* Deactivate (@event NULL) or Emit through the daemon. */
+/* Deactivate (@request->method NULL) or Emit through the daemon. */
 static int
-run_remote_no_answer (const char *name,
-                      const char *event,
-                      JsonArray  *args)
+run_remote_no_answer (PlugctlRemote *remote,
+                      gpointer       user_data)
 {
+  const Request *request = user_data;
+  PlugctlEngine1 *proxy = plugctl_remote_get_proxy (remote);
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  PlugctlEngine1 *proxy;
-  PlugctlRemote *remote;
   gboolean done;
-  int status = PLUGCTL_EXIT_OK;
 
-  remote = plugctl_remote_open (&status);
-  if (remote == NULL)
-    return status;
-
-  proxy = plugctl_remote_get_proxy (remote);
-  if (event == NULL)
+  if (request->method == NULL)
     {
-      plugctl_engine1_call_deactivate (proxy, name,
+      plugctl_engine1_call_deactivate (proxy, request->name,
                                        plugctl_remote_get_call_cancellable (remote),
                                        plugctl_store_result, &result);
       plugctl_remote_wait (remote, &result);
@@ -331,21 +341,37 @@ run_remote_no_answer (const char *name,
     }
   else
     {
-      g_autoptr(JsonNode) args_node = json_node_new (JSON_NODE_ARRAY);
-      g_autofree char *args_text = NULL;
+      g_autofree char *args_text = args_to_text (request->args);
 
-      json_node_set_array (args_node, args);
-      args_text = plugctl_json_to_text (args_node);
-      plugctl_engine1_call_emit (proxy, event, args_text,
+      plugctl_engine1_call_emit (proxy, request->method, args_text,
                                  plugctl_remote_get_call_cancellable (remote),
                                  plugctl_store_result, &result);
       plugctl_remote_wait (remote, &result);
       done = plugctl_engine1_call_emit_finish (proxy, result, &error);
     }
-  if (!done)
-    status = plugctl_remote_fail (remote, error, event == NULL ? plugctl_exit_code_for_call
-                                                               : exit_code_failed);
-  return plugctl_remote_close (remote, status);
+  if (done)
+    return PLUGCTL_EXIT_OK;
+  return plugctl_remote_fail (remote, error, request->method == NULL ? plugctl_exit_code_for_call
+                                                                     : exit_code_failed);
+}
+
+/* PLUGIN, the one word after the options of activate and deactivate;
+ * NULL, with the usage error printed, else. */
+static const char *
+plugin_word (int    argc,
+             char **argv)
+{
+  if (argc < 2)
+    {
+      plugctl_usage_error ("Missing PLUGIN");
+      return NULL;
+    }
+  if (argc > 2)
+    {
+      plugctl_usage_error ("Unexpected argument \"%s\"", argv[2]);
+      return NULL;
+    }
+  return argv[1];
 }
 
 int
@@ -354,9 +380,7 @@ plugctl_cmd_activate (int      argc,
                       gboolean do_help)
 {
   g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
-  PlugctlEngine *engine;
-  const char *name;
+  Request request = { NULL, };
   int status;
 
   context = plugctl_option_context_new ("PLUGIN",
@@ -367,25 +391,31 @@ plugctl_cmd_activate (int      argc,
   status = plugctl_parse_options (context, &argc, &argv, do_help);
   if (status >= 0)
     return status;
-  if (argc < 2)
-    return plugctl_usage_error ("Missing PLUGIN");
-  if (argc > 2)
-    return plugctl_usage_error ("Unexpected argument \"%s\"", argv[2]);
-  name = argv[1];
-  if (plugctl_use_daemon ())
-    return run_activate_remote (name);
+  request.name = plugin_word (argc, argv);
+  if (request.name == NULL)
+    return PLUGCTL_EXIT_USAGE;
+  return plugctl_run (PLUGCTL_RUN_LAZY, run_activate, run_activate_remote, &request);
+}
 
-  engine = plugctl_engine_open (&status);
-  if (engine == NULL)
-    return status;
+static int
+run_deactivate (PlugctlEngine *engine,
+                gpointer       user_data)
+{
+  const Request *request = user_data;
+  PlugEngine *plug_engine = plugctl_engine_get_engine (engine);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
 
-  if (!plugctl_engine_lookup (engine, name, &error))
-    status = plugctl_print_error (error, PLUGCTL_EXIT_NOT_FOUND);
-  else if (!plugctl_engine_activate (engine, name, &error))
-    status = plugctl_engine_fail (engine, error, plugctl_exit_code_for_start (error));
-  else
-    print_profile_methods (plugctl_engine_find_profile (engine, name));
-  return plugctl_engine_close (engine, status);
+  if (!plugctl_engine_lookup (engine, request->name, &error))
+    return plugctl_print_error (error, PLUGCTL_EXIT_NOT_FOUND);
+
+  plug_engine_deactivate (plug_engine, request->name,
+                          plugctl_engine_get_cancellable (engine),
+                          plugctl_store_result, &result);
+  plugctl_engine_wait (engine, &result);
+  if (!plug_engine_deactivate_finish (plug_engine, result, &error))
+    return plugctl_engine_fail (engine, error, PLUGCTL_EXIT_FAILED);
+  return PLUGCTL_EXIT_OK;
 }
 
 int
@@ -394,10 +424,7 @@ plugctl_cmd_deactivate (int      argc,
                         gboolean do_help)
 {
   g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  PlugctlEngine *engine;
-  const char *name;
+  Request request = { NULL, };
   int status;
 
   context = plugctl_option_context_new ("PLUGIN",
@@ -407,29 +434,23 @@ plugctl_cmd_deactivate (int      argc,
   status = plugctl_parse_options (context, &argc, &argv, do_help);
   if (status >= 0)
     return status;
-  if (argc < 2)
-    return plugctl_usage_error ("Missing PLUGIN");
-  if (argc > 2)
-    return plugctl_usage_error ("Unexpected argument \"%s\"", argv[2]);
-  name = argv[1];
-  if (plugctl_use_daemon ())
-    return run_remote_no_answer (name, NULL, NULL);
+  request.name = plugin_word (argc, argv);
+  if (request.name == NULL)
+    return PLUGCTL_EXIT_USAGE;
+  return plugctl_run (PLUGCTL_RUN_LAZY, run_deactivate, run_remote_no_answer, &request);
+}
 
-  engine = plugctl_engine_open (&status);
-  if (engine == NULL)
-    return status;
+static int
+run_emit (PlugctlEngine *engine,
+          gpointer       user_data)
+{
+  const Request *request = user_data;
+  g_autoptr(GError) error = NULL;
 
-  if (!plugctl_engine_lookup (engine, name, &error))
-    return plugctl_engine_close (engine, plugctl_print_error (error, PLUGCTL_EXIT_NOT_FOUND));
-
-  plug_engine_deactivate (plugctl_engine_get_engine (engine), name,
-                          plugctl_engine_get_cancellable (engine),
-                          plugctl_store_result, &result);
-  plugctl_engine_wait (engine, &result);
-  if (!plug_engine_deactivate_finish (plugctl_engine_get_engine (engine), result, &error))
-    status = plugctl_engine_fail (engine, error, PLUGCTL_EXIT_FAILED);
-  g_clear_object (&result);  /* it holds the engine */
-  return plugctl_engine_close (engine, status);
+  if (!plug_engine_emit (plugctl_engine_get_engine (engine), PLUGCTL_CLI_PLUGIN,
+                         request->method, request->args, &error))
+    return plugctl_engine_fail (engine, error, PLUGCTL_EXIT_FAILED);
+  return PLUGCTL_EXIT_OK;
 }
 
 int
@@ -440,8 +461,7 @@ plugctl_cmd_emit (int      argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GPtrArray) words = NULL;
   g_autoptr(JsonArray) args = NULL;
-  g_autoptr(GError) error = NULL;
-  PlugctlEngine *engine;
+  Request request = { NULL, };
   int status;
 
   context = plugctl_option_context_new ("EVENT [ARG…]",
@@ -458,15 +478,7 @@ plugctl_cmd_emit (int      argc,
     return PLUGCTL_EXIT_USAGE;
 
   args = plugctl_args_to_json (words, 1);
-  if (plugctl_use_daemon ())
-    return run_remote_no_answer (NULL, g_ptr_array_index (words, 0), args);
-
-  engine = plugctl_engine_open (&status);
-  if (engine == NULL)
-    return status;
-
-  if (!plug_engine_emit (plugctl_engine_get_engine (engine), PLUGCTL_CLI_PLUGIN,
-                         g_ptr_array_index (words, 0), args, &error))
-    status = plugctl_engine_fail (engine, error, PLUGCTL_EXIT_FAILED);
-  return plugctl_engine_close (engine, status);
+  request.method = g_ptr_array_index (words, 0);
+  request.args = args;
+  return plugctl_run (PLUGCTL_RUN_LAZY, run_emit, run_remote_no_answer, &request);
 }

@@ -147,7 +147,8 @@ print_list_text (JsonArray *plugins)
 }
 
 static void
-print_list (JsonNode *plugins)
+print_list (JsonNode *plugins,
+            gpointer  user_data)
 {
   if (plugctl_options.json)
     plugctl_print_json (plugins, plugctl_json_pretty ());
@@ -155,41 +156,27 @@ print_list (JsonNode *plugins)
     print_list_text (json_node_get_array (plugins));
 }
 
-/* Fetches JSON text with @method (List, Info, Connectors) and hands it to
- * @print. */
 static int
-run_remote (gboolean (*method_finish) (PlugctlEngine1 *, char **, GAsyncResult *, GError **),
-            GAsyncResult **result,
-            PlugctlRemote *remote,
-            void         (*print) (JsonNode *))
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
-  g_autoptr(JsonNode) node = NULL;
-
-  plugctl_remote_wait (remote, result);
-  if (!method_finish (plugctl_remote_get_proxy (remote), &text, *result, &error) ||
-      (node = plugctl_remote_parse (text, &error)) == NULL)
-    return plugctl_remote_fail (remote, error, plugctl_exit_code_for_call);
-  print (node);
-  return PLUGCTL_EXIT_OK;
-}
-
-static int
-run_list_remote (void)
+run_list_remote (PlugctlRemote *remote,
+                 gpointer       user_data)
 {
   g_autoptr(GAsyncResult) result = NULL;
-  PlugctlRemote *remote;
-  int status;
 
-  remote = plugctl_remote_open (&status);
-  if (remote == NULL)
-    return status;
   plugctl_engine1_call_list (plugctl_remote_get_proxy (remote),
                              plugctl_remote_get_call_cancellable (remote),
                              plugctl_store_result, &result);
-  status = run_remote (plugctl_engine1_call_list_finish, &result, remote, print_list);
-  return plugctl_remote_close (remote, status);
+  return plugctl_remote_finish_json (remote, &result, plugctl_engine1_call_list_finish,
+                                     print_list, NULL, plugctl_exit_code_for_call);
+}
+
+static int
+run_list (PlugctlEngine *engine,
+          gpointer       user_data)
+{
+  g_autoptr(JsonNode) plugins = plugctl_list_to_json (engine);
+
+  print_list (plugins, NULL);
+  return PLUGCTL_EXIT_OK;
 }
 
 int
@@ -198,8 +185,6 @@ plugctl_cmd_list (int      argc,
                   gboolean do_help)
 {
   g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(JsonNode) plugins = NULL;
-  PlugctlEngine *engine;
   int status;
 
   context = plugctl_option_context_new ("",
@@ -212,16 +197,7 @@ plugctl_cmd_list (int      argc,
     return status;
   if (argc > 1)
     return plugctl_usage_error ("Unexpected argument \"%s\"", argv[1]);
-  if (plugctl_use_daemon ())
-    return run_list_remote ();
-
-  engine = plugctl_engine_open (&status);
-  if (engine == NULL)
-    return status;
-
-  plugins = plugctl_list_to_json (engine);
-  print_list (plugins);
-  return plugctl_engine_close (engine, PLUGCTL_EXIT_OK);
+  return plugctl_run (PLUGCTL_RUN_ALL_PLUGINS, run_list, run_list_remote, NULL);
 }
 
 static void
@@ -354,7 +330,8 @@ print_info_text (JsonObject *details)
 }
 
 static void
-print_info (JsonNode *info)
+print_info (JsonNode *info,
+            gpointer  user_data)
 {
   JsonObject *object = JSON_NODE_HOLDS_OBJECT (info) ? json_node_get_object (info) : NULL;
   JsonNode *member;
@@ -371,20 +348,36 @@ print_info (JsonNode *info)
 }
 
 static int
-run_info_remote (const char *name)
+run_info_remote (PlugctlRemote *remote,
+                 gpointer       user_data)
 {
+  const char *name = user_data;
   g_autoptr(GAsyncResult) result = NULL;
-  PlugctlRemote *remote;
-  int status;
 
-  remote = plugctl_remote_open (&status);
-  if (remote == NULL)
-    return status;
   plugctl_engine1_call_info (plugctl_remote_get_proxy (remote), name,
                              plugctl_remote_get_call_cancellable (remote),
                              plugctl_store_result, &result);
-  status = run_remote (plugctl_engine1_call_info_finish, &result, remote, print_info);
-  return plugctl_remote_close (remote, status);
+  return plugctl_remote_finish_json (remote, &result, plugctl_engine1_call_info_finish,
+                                     print_info, NULL, plugctl_exit_code_for_call);
+}
+
+static int
+run_info (PlugctlEngine *engine,
+          gpointer       user_data)
+{
+  const char *name = user_data;
+  PlugProfile *profile = plugctl_engine_find_profile (engine, name);
+  g_autoptr(JsonNode) info = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (profile == NULL)
+    {
+      plugctl_engine_lookup (engine, name, &error);
+      return plugctl_print_error (error, PLUGCTL_EXIT_NOT_FOUND);
+    }
+  info = plugctl_info_to_json (engine, profile);
+  print_info (info, NULL);
+  return PLUGCTL_EXIT_OK;
 }
 
 int
@@ -393,9 +386,6 @@ plugctl_cmd_info (int      argc,
                   gboolean do_help)
 {
   g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
-  PlugctlEngine *engine;
-  PlugProfile *profile;
   int status;
 
   context = plugctl_option_context_new ("PLUGIN",
@@ -409,26 +399,7 @@ plugctl_cmd_info (int      argc,
     return plugctl_usage_error ("Missing PLUGIN");
   if (argc > 2)
     return plugctl_usage_error ("Unexpected argument \"%s\"", argv[2]);
-  if (plugctl_use_daemon ())
-    return run_info_remote (argv[1]);
-
-  engine = plugctl_engine_open (&status);
-  if (engine == NULL)
-    return status;
-
-  profile = plugctl_engine_find_profile (engine, argv[1]);
-  if (profile == NULL)
-    {
-      plugctl_engine_lookup (engine, argv[1], &error);
-      status = plugctl_print_error (error, PLUGCTL_EXIT_NOT_FOUND);
-    }
-  else
-    {
-      g_autoptr(JsonNode) info = plugctl_info_to_json (engine, profile);
-
-      print_info (info);
-    }
-  return plugctl_engine_close (engine, status);
+  return plugctl_run (PLUGCTL_RUN_LAZY, run_info, run_info_remote, argv[1]);
 }
 
 /* [{"name", "path"}]: the connectors of the search path, null path for
@@ -455,7 +426,8 @@ plugctl_connectors_to_json (void)
 }
 
 static void
-print_connectors (JsonNode *connectors)
+print_connectors (JsonNode *connectors,
+                  gpointer  user_data)
 {
   JsonArray *array;
 
@@ -494,8 +466,8 @@ run_connectors_remote (void)
   plugctl_engine1_call_connectors (plugctl_remote_get_proxy (remote),
                                    plugctl_remote_get_call_cancellable (remote),
                                    plugctl_store_result, &result);
-  status = run_remote (plugctl_engine1_call_connectors_finish, &result, remote,
-                       print_connectors);
+  status = plugctl_remote_finish_json (remote, &result, plugctl_engine1_call_connectors_finish,
+                                       print_connectors, NULL, plugctl_exit_code_for_call);
   return plugctl_remote_close (remote, status);
 }
 
@@ -521,6 +493,6 @@ plugctl_cmd_connectors (int      argc,
     return run_connectors_remote ();
 
   connectors = plugctl_connectors_to_json ();
-  print_connectors (connectors);
+  print_connectors (connectors, NULL);
   return PLUGCTL_EXIT_OK;
 }

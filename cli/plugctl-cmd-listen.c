@@ -85,9 +85,10 @@ on_plugin_deactivated (PlugManager *manager,
 
 static int
 run_listen (PlugctlEngine *engine,
-            Listen        *listen,
-            const char    *event)
+            gpointer       user_data)
 {
+  Listen *listen = user_data;
+  const char *event = listen->event;
   PlugEngine *plug_engine = plugctl_engine_get_engine (engine);
   PlugManager *manager = plug_engine_get_manager (plug_engine);
   g_autoptr(GError) error = NULL;
@@ -164,8 +165,9 @@ on_remote_plugin_deactivated (PlugctlEngine1 *proxy,
  * forgets the subscription when this process leaves the bus. */
 static int
 run_listen_remote (PlugctlRemote *remote,
-                   Listen        *listen)
+                   gpointer       user_data)
 {
+  Listen *listen = user_data;
   PlugctlEngine1 *proxy = plugctl_remote_get_proxy (remote);
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
@@ -215,7 +217,6 @@ plugctl_cmd_listen (int      argc,
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = NULL;
-  PlugctlEngine *engine;
   int status;
 
   context = plugctl_option_context_new ("PLUGIN EVENT",
@@ -238,20 +239,5 @@ plugctl_cmd_listen (int      argc,
     return plugctl_usage_error ("Invalid count %d", listen.count);
   listen.emitter = argv[1];
   listen.event = argv[2];
-
-  if (plugctl_use_daemon ())
-    {
-      PlugctlRemote *remote = plugctl_remote_open (&status);
-
-      if (remote == NULL)
-        return status;
-      return plugctl_remote_close (remote, run_listen_remote (remote, &listen));
-    }
-
-  engine = plugctl_engine_open (&status);
-  if (engine == NULL)
-    return status;
-
-  status = run_listen (engine, &listen, argv[2]);
-  return plugctl_engine_close (engine, status);
+  return plugctl_run (PLUGCTL_RUN_LAZY, run_listen, run_listen_remote, &listen);
 }

@@ -248,7 +248,8 @@ print_status_details (JsonObject *status)
 }
 
 static void
-print_status (JsonNode *status)
+print_status (JsonNode *status,
+              gpointer  user_data)
 {
   if (plugctl_options.json)
     plugctl_print_json (status, plugctl_json_pretty ());
@@ -259,29 +260,32 @@ print_status (JsonNode *status)
 }
 
 static int
-run_status_remote (const char *name)
+run_status_remote (PlugctlRemote *remote,
+                   gpointer       user_data)
 {
+  const char *name = user_data;
   g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
-  g_autoptr(JsonNode) status = NULL;
-  PlugctlRemote *remote;
-  int exit_code;
 
-  remote = plugctl_remote_open (&exit_code);
-  if (remote == NULL)
-    return exit_code;
   plugctl_engine1_call_status (plugctl_remote_get_proxy (remote), name != NULL ? name : "",
                                plugctl_remote_get_call_cancellable (remote),
                                plugctl_store_result, &result);
-  plugctl_remote_wait (remote, &result);
-  if (!plugctl_engine1_call_status_finish (plugctl_remote_get_proxy (remote), &text,
-                                           result, &error) ||
-      (status = plugctl_remote_parse (text, &error)) == NULL)
-    exit_code = plugctl_remote_fail (remote, error, plugctl_exit_code_for_call);
-  else
-    print_status (status);
-  return plugctl_remote_close (remote, exit_code);
+  return plugctl_remote_finish_json (remote, &result, plugctl_engine1_call_status_finish,
+                                     print_status, NULL, plugctl_exit_code_for_call);
+}
+
+static int
+run_status (PlugctlEngine *engine,
+            gpointer       user_data)
+{
+  const char *name = user_data;
+  g_autoptr(JsonNode) status = NULL;
+  g_autoptr(GError) error = NULL;
+
+  status = plugctl_status_to_json (engine, name, &error);
+  if (status == NULL)
+    return plugctl_print_error (error, PLUGCTL_EXIT_NOT_FOUND);
+  print_status (status, NULL);
+  return PLUGCTL_EXIT_OK;
 }
 
 int
@@ -290,9 +294,6 @@ plugctl_cmd_status (int      argc,
                     gboolean do_help)
 {
   g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(JsonNode) status = NULL;
-  g_autoptr(GError) error = NULL;
-  PlugctlEngine *engine;
   const char *name;
   int exit_code;
 
@@ -316,17 +317,5 @@ plugctl_cmd_status (int      argc,
   if (argc > 2)
     return plugctl_usage_error ("Unexpected argument \"%s\"", argv[2]);
   name = argc > 1 ? argv[1] : NULL;
-  if (plugctl_use_daemon ())
-    return run_status_remote (name);
-
-  engine = plugctl_engine_open (&exit_code);
-  if (engine == NULL)
-    return exit_code;
-
-  status = plugctl_status_to_json (engine, name, &error);
-  if (status == NULL)
-    exit_code = plugctl_print_error (error, PLUGCTL_EXIT_NOT_FOUND);
-  else
-    print_status (status);
-  return plugctl_engine_close (engine, exit_code);
+  return plugctl_run (PLUGCTL_RUN_LAZY, run_status, run_status_remote, (gpointer) name);
 }

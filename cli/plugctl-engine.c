@@ -20,6 +20,9 @@ struct _PlugctlEngine
   GCancellable *cancellable;     /* cancelled by SIGINT/SIGTERM */
   GPtrArray    *profiles;        /* PlugProfile: registered or unavailable */
   GHashTable   *profile_errors;  /* name → GError: why it is unavailable */
+  GPtrArray    *deferred;        /* PlugProfile whose connector is not loaded yet */
+  GStrv         connector_dirs;  /* the connector search path */
+  guint         n_loaded_dirs;   /* connector_dirs[0, n) are loaded */
   int           signal;
   guint         sigint_id;
   guint         sigterm_id;
@@ -94,10 +97,151 @@ register_cli (PlugctlEngine  *self,
   return plug_engine_activate_finish (self->engine, result, error);
 }
 
-/* A manifest that does not load is a warning; a plugin whose connector is
- * missing stays listed, with the error it gets whenever it is used. */
+static gboolean
+connector_is_loaded (const char *connector)
+{
+  GIOExtensionPoint *point = plug_connector_module_ensure_extension_point ();
+
+  return g_io_extension_point_get_extension_by_name (point, connector) != NULL;
+}
+
+static const char *
+profile_connector (PlugProfile *profile)
+{
+  const char *connector = plug_profile_get_connector (profile);
+
+  return connector != NULL ? connector : PLUG_PROFILE_DEFAULT_CONNECTOR;
+}
+
+/* Loads the connector directories up to @n, in search path order, so that
+ * the directories a "No connector" error names keep that order. */
 static void
-register_profiles (PlugctlEngine *self)
+load_connector_dirs (PlugctlEngine *self,
+                     guint          n)
+{
+  g_autoptr(GPtrArray) dirs = NULL;
+
+  if (n <= self->n_loaded_dirs)
+    return;
+  dirs = g_ptr_array_new ();
+  for (guint i = self->n_loaded_dirs; i < n; i++)
+    g_ptr_array_add (dirs, self->connector_dirs[i]);
+  g_ptr_array_add (dirs, NULL);
+  plug_connector_module_load_dirs ((const char * const *) dirs->pdata);
+  self->n_loaded_dirs = n;
+}
+
+static void
+load_all_connectors (PlugctlEngine *self)
+{
+  load_connector_dirs (self, g_strv_length (self->connector_dirs));
+}
+
+/* Loading a module costs milliseconds (the WebSocket one brings libsoup):
+ * load the directories up to the first that has `<connector>.so`, and
+ * all of them when that is not enough. */
+static void
+ensure_connector (PlugctlEngine *self,
+                  const char    *connector)
+{
+  g_autofree char *file_name = g_strconcat (connector, ".so", NULL);
+
+  for (guint i = self->n_loaded_dirs;
+       self->connector_dirs[i] != NULL && !connector_is_loaded (connector);
+       i++)
+    {
+      g_autofree char *path = g_build_filename (self->connector_dirs[i], file_name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_EXISTS))
+        load_connector_dirs (self, i + 1);
+    }
+  if (!connector_is_loaded (connector))
+    load_all_connectors (self);
+}
+
+/* A plugin whose connector is missing stays listed, with the error it
+ * gets whenever it is used; other errors are warnings. */
+static void
+register_profile (PlugctlEngine *self,
+                  PlugProfile   *profile)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (plug_engine_register_profile (self->engine, profile, &error) != NULL)
+    return;
+  if (!g_error_matches (error, PLUG_ERROR, PLUG_ERROR_CONNECTOR))
+    {
+      g_printerr ("plugctl: warning: %s\n", error->message);
+      g_ptr_array_remove (self->profiles, profile);
+      return;
+    }
+  g_hash_table_insert (self->profile_errors,
+                       g_strdup (plug_profile_get_name (profile)),
+                       g_steal_pointer (&error));
+}
+
+/* Registers the deferred profiles whose connector is loaded now, all of
+ * them once every connector directory is. */
+static void
+register_deferred (PlugctlEngine *self)
+{
+  gboolean all_loaded = self->connector_dirs[self->n_loaded_dirs] == NULL;
+  guint i = 0;
+
+  while (i < self->deferred->len)
+    {
+      g_autoptr(PlugProfile) profile = g_object_ref (g_ptr_array_index (self->deferred, i));
+
+      if (!all_loaded && !connector_is_loaded (profile_connector (profile)))
+        {
+          i++;
+          continue;
+        }
+      g_ptr_array_remove_index (self->deferred, i);
+      register_profile (self, profile);
+    }
+}
+
+/* Makes plugin @name usable when its profile waits for its connector. */
+static void
+ensure_plugin (PlugctlEngine *self,
+               const char    *name)
+{
+  for (guint i = 0; i < self->deferred->len; i++)
+    {
+      PlugProfile *profile = g_ptr_array_index (self->deferred, i);
+
+      if (g_str_equal (plug_profile_get_name (profile), name))
+        {
+          ensure_connector (self, profile_connector (profile));
+          register_deferred (self);
+          return;
+        }
+    }
+}
+
+/* A plugin may use another one whose connector the command did not
+ * need: the engine asks when it meets the name. */
+static void
+resolve_plugin (PlugEngine *engine,
+                const char *name,
+                gpointer    user_data)
+{
+  ensure_plugin (user_data, name);
+}
+
+static void
+ensure_all_plugins (PlugctlEngine *self)
+{
+  load_all_connectors (self);
+  register_deferred (self);
+}
+
+/* A manifest that does not load is a warning. A profile whose connector
+ * is not loaded yet waits until it is used: a command that needs one
+ * plugin loads one connector. */
+static void
+load_profiles (PlugctlEngine *self)
 {
   const char * const *extra = (const char * const *) plugctl_options.plugin_dirs->pdata;
   g_auto(GStrv) dirs = plug_profile_search_path (extra);
@@ -115,23 +259,17 @@ register_profiles (PlugctlEngine *self)
   for (guint i = 0; i < profiles->len; i++)
     {
       PlugProfile *profile = g_ptr_array_index (profiles, i);
-      g_autoptr(GError) error = NULL;
 
       if (plugctl_options.timeout_ms > 0)
         plug_profile_set_call_timeout (profile, plugctl_options.timeout_ms);
-
-      if (plug_engine_register_profile (self->engine, profile, &error) == NULL)
-        {
-          if (!g_error_matches (error, PLUG_ERROR, PLUG_ERROR_CONNECTOR))
-            {
-              g_printerr ("plugctl: warning: %s\n", error->message);
-              continue;
-            }
-          g_hash_table_insert (self->profile_errors,
-                               g_strdup (plug_profile_get_name (profile)),
-                               g_steal_pointer (&error));
-        }
       g_ptr_array_add (self->profiles, g_object_ref (profile));
+      /* a name taken already fails at once, connector or not */
+      if (self->connector_dirs[self->n_loaded_dirs] == NULL ||
+          connector_is_loaded (profile_connector (profile)) ||
+          plug_engine_is_registered (self->engine, plug_profile_get_name (profile)))
+        register_profile (self, profile);
+      else
+        g_ptr_array_add (self->deferred, g_object_ref (profile));
     }
 }
 
@@ -154,11 +292,12 @@ plugctl_policy_path (void)
   return g_file_test (user, G_FILE_TEST_EXISTS) ? g_steal_pointer (&user) : NULL;
 }
 
-/* Returns NULL, having printed why, with *exit_code set. */
-PlugctlEngine *
-plugctl_engine_open (int *exit_code)
+static PlugctlEngine *
+engine_open (gboolean  lazy,
+             int      *exit_code)
 {
   PlugctlEngine *self = g_new0 (PlugctlEngine, 1);
+  const char * const *extra = (const char * const *) plugctl_options.connector_dirs->pdata;
   g_autoptr(GError) error = NULL;
   g_autofree char *policy = NULL;
 
@@ -166,10 +305,14 @@ plugctl_engine_open (int *exit_code)
   self->profiles = g_ptr_array_new_with_free_func (g_object_unref);
   self->profile_errors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                 (GDestroyNotify) g_error_free);
+  self->deferred = g_ptr_array_new_with_free_func (g_object_unref);
+  self->connector_dirs = plug_connector_module_search_path (extra);
   install_signal_handlers (self);
 
-  plugctl_load_connectors ();
+  if (!lazy)
+    load_all_connectors (self);
   self->engine = plug_engine_new ();
+  plug_engine_set_resolver (self->engine, resolve_plugin, self, NULL);
 
   policy = plugctl_policy_path ();
   if (policy != NULL &&
@@ -189,9 +332,37 @@ plugctl_engine_open (int *exit_code)
     }
 
   if (!plugctl_options.no_manifests)
-    register_profiles (self);
+    load_profiles (self);
   *exit_code = PLUGCTL_EXIT_OK;
   return self;
+}
+
+/* Every connector loaded and every profile registered, as list, status
+ * and the daemon want. Returns NULL, having printed why, with *exit_code
+ * set. */
+PlugctlEngine *
+plugctl_engine_open (int *exit_code)
+{
+  return engine_open (FALSE, exit_code);
+}
+
+/* For commands that use the plugins they name: a plugin is registered,
+ * and its connector loaded, when one of the functions below that take
+ * its name first sees it. */
+PlugctlEngine *
+plugctl_engine_open_lazy (int *exit_code)
+{
+  return engine_open (TRUE, exit_code);
+}
+
+/* Registers @profile (not from a manifest), its connector loaded first. */
+PlugPlugin *
+plugctl_engine_register_profile (PlugctlEngine  *self,
+                                 PlugProfile    *profile,
+                                 GError        **error)
+{
+  ensure_connector (self, profile_connector (profile));
+  return plug_engine_register_profile (self->engine, profile, error);
 }
 
 typedef struct
@@ -332,6 +503,8 @@ plugctl_engine_close (PlugctlEngine *self,
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->profiles, g_ptr_array_unref);
   g_clear_pointer (&self->profile_errors, g_hash_table_unref);
+  g_clear_pointer (&self->deferred, g_ptr_array_unref);
+  g_clear_pointer (&self->connector_dirs, g_strfreev);
   g_free (self);
   return exit_code;
 }
@@ -377,6 +550,7 @@ plugctl_engine_fail (PlugctlEngine *self,
 GPtrArray *
 plugctl_engine_list_profiles (PlugctlEngine *self)
 {
+  ensure_all_plugins (self);
   return self->profiles;
 }
 
@@ -384,8 +558,10 @@ PlugProfile *
 plugctl_engine_find_profile (PlugctlEngine *self,
                              const char    *name)
 {
-  PlugPlugin *plugin = plug_engine_get_plugin (self->engine, name);
+  PlugPlugin *plugin;
 
+  ensure_plugin (self, name);
+  plugin = plug_engine_get_plugin (self->engine, name);
   if (plugin != NULL)
     return plug_plugin_get_profile (plugin);
 
@@ -404,6 +580,7 @@ const GError *
 plugctl_engine_get_profile_error (PlugctlEngine *self,
                                   const char    *name)
 {
+  ensure_plugin (self, name);
   return g_hash_table_lookup (self->profile_errors, name);
 }
 
@@ -414,6 +591,7 @@ plugctl_engine_lookup (PlugctlEngine  *self,
 {
   const GError *profile_error;
 
+  ensure_plugin (self, name);
   if (plug_engine_is_registered (self->engine, name))
     return TRUE;
 
@@ -430,8 +608,10 @@ PlugPluginState
 plugctl_engine_get_state (PlugctlEngine *self,
                           const char    *name)
 {
-  PlugPlugin *plugin = plug_engine_get_plugin (self->engine, name);
+  PlugPlugin *plugin;
 
+  ensure_plugin (self, name);
+  plugin = plug_engine_get_plugin (self->engine, name);
   return plugin != NULL ? plug_plugin_get_state (plugin) : PLUG_PLUGIN_STATE_INACTIVE;
 }
 
@@ -442,6 +622,7 @@ plugctl_engine_activate (PlugctlEngine  *self,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
+  ensure_plugin (self, name);
   plug_engine_activate (self->engine, name, self->cancellable,
                         plugctl_store_result, &result);
   plugctl_engine_wait (self, &result);

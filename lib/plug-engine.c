@@ -50,6 +50,11 @@ struct _PlugEngine
   GHashTable *entries;  /* name → Entry */
   PlugEvents *events;
   PlugManager *manager;
+
+  PlugEngineResolveFunc resolve;
+  gpointer resolve_data;
+  GDestroyNotify resolve_destroy;
+  gboolean resolving;
 };
 
 G_DEFINE_FINAL_TYPE (PlugEngine, plug_engine, G_TYPE_OBJECT)
@@ -145,7 +150,29 @@ plug_engine_lookup_entry (PlugEngine *self,
   if (name == NULL)
     return NULL;
   entry = g_hash_table_lookup (self->entries, name);
+  if (entry == NULL && self->resolve != NULL && !self->resolving)
+    {
+      self->resolving = TRUE;
+      self->resolve (self, name, self->resolve_data);
+      self->resolving = FALSE;
+      entry = g_hash_table_lookup (self->entries, name);
+    }
   return entry != NULL && !entry->removing ? entry : NULL;
+}
+
+void
+plug_engine_set_resolver (PlugEngine            *self,
+                          PlugEngineResolveFunc  func,
+                          gpointer               user_data,
+                          GDestroyNotify         destroy)
+{
+  g_return_if_fail (PLUG_IS_ENGINE (self));
+
+  if (self->resolve_destroy != NULL)
+    self->resolve_destroy (self->resolve_data);
+  self->resolve = func;
+  self->resolve_data = user_data;
+  self->resolve_destroy = destroy;
 }
 
 /* A plugin may call, listen and emit from the start of its activation
@@ -604,6 +631,7 @@ plug_engine_dispose (GObject *object)
   GHashTableIter iter;
   Entry *entry;
 
+  plug_engine_set_resolver (self, NULL, NULL, NULL);
   g_hash_table_iter_init (&iter, self->entries);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
     {
@@ -853,8 +881,13 @@ gboolean
 plug_engine_is_registered (PlugEngine *self,
                            const char *name)
 {
+  Entry *entry;
+
   g_return_val_if_fail (PLUG_IS_ENGINE (self), FALSE);
-  return plug_engine_lookup_entry (self, name) != NULL;
+
+  /* What is registered now: no resolving. */
+  entry = name != NULL ? g_hash_table_lookup (self->entries, name) : NULL;
+  return entry != NULL && !entry->removing;
 }
 
 PlugPlugin *

@@ -71,6 +71,24 @@ gboolean      plug_engine_remove_finish      (PlugEngine          *self,
                                               GAsyncResult        *result,
                                               GError             **error);
 
+/**
+ * PlugEngineResolveFunc:
+ *
+ * Called when a plugin is looked up by a name nothing is registered
+ * under (a call, a subscription, an activation): it may register it
+ * then, e.g. from a manifest whose connector was not loaded yet. Not
+ * called again for a lookup it makes itself.
+ */
+typedef void (*PlugEngineResolveFunc) (PlugEngine *engine,
+                                       const char *name,
+                                       gpointer    user_data);
+
+PLUG_AVAILABLE_IN_ALL
+void          plug_engine_set_resolver       (PlugEngine            *self,
+                                              PlugEngineResolveFunc  func,
+                                              gpointer               user_data,
+                                              GDestroyNotify         destroy);
+/* Whether @name is registered now (the resolver is not asked). */
 PLUG_AVAILABLE_IN_ALL
 gboolean      plug_engine_is_registered      (PlugEngine          *self,
                                               const char          *name);

@@ -357,6 +357,74 @@ test_broken_manifest_warns (void)
   g_rmdir (dir);
 }
 
+/* A connector module of the last directory of the search path that only
+ * loading would find broken: a command that needs one connector does not
+ * load it, one that lists every plugin does. */
+static void
+test_connectors_loaded_lazily (void)
+{
+  g_autofree char *modules = g_dir_make_tmp ("plugctl-cli-XXXXXX", NULL);
+  g_autofree char *manifests = g_dir_make_tmp ("plugctl-cli-XXXXXX", NULL);
+  g_autofree char *saved_path = g_strdup (g_getenv ("PLUGCTL_CONNECTOR_PATH"));
+  g_autofree char *path = NULL;
+  g_autofree char *broken = NULL;
+  g_autofree char *far = NULL;
+  g_auto(CliRun) call = { 0, };
+  g_auto(CliRun) list = { 0, };
+  g_auto(CliRun) missing = { 0, };
+  g_autofree char *searched = NULL;
+
+  g_assert_nonnull (modules);
+  g_assert_nonnull (manifests);
+  g_assert_nonnull (saved_path);
+  write_file (modules, "zzz.so", "not a module\n");
+  write_file (manifests, "far.json", "{ \"name\": \"far\", \"connector\": \"nowhere\" }\n");
+  path = g_strconcat (saved_path, ":", modules, NULL);
+  g_setenv ("PLUGCTL_CONNECTOR_PATH", path, TRUE);
+
+  cli_run (&call, "call", "echo", "echo", "\"hi\"", NULL);
+  assert_run (&call, 0, "\"hi\"\n", "");
+
+  cli_run (&list, "list", "--json", NULL);
+  g_assert_cmpint (list.status, ==, 0);
+  g_assert_nonnull (strstr (list.err, "zzz.so: cannot load connector module"));
+
+  /* an unknown connector: every directory searched, in order */
+  cli_run (&missing, "--plugin-dir", manifests, "call", "far", "ping", NULL);
+  g_assert_cmpint (missing.status, ==, 3);
+  searched = g_strdup_printf ("plugctl: No connector \"nowhere\" for plugin far (searched: %s:",
+                              path);
+  g_assert_nonnull (strstr (missing.err, searched));
+  g_assert_nonnull (strstr (missing.err, "zzz.so: cannot load connector module"));
+
+  g_setenv ("PLUGCTL_CONNECTOR_PATH", saved_path, TRUE);
+  broken = g_build_filename (modules, "zzz.so", NULL);
+  far = g_build_filename (manifests, "far.json", NULL);
+  g_remove (broken);
+  g_remove (far);
+  g_rmdir (modules);
+  g_rmdir (manifests);
+}
+
+/* More lines than an engine queue holds: reading waits for answers. */
+static void
+test_batch_longer_than_the_queue (void)
+{
+  const guint n_lines = 12000;
+  g_autoptr(GString) input = g_string_new (NULL);
+  g_autoptr(GString) expected = g_string_new (NULL);
+  g_auto(CliRun) run = { 0, };
+
+  for (guint i = 0; i < n_lines; i++)
+    {
+      g_string_append_printf (input, "{\"id\":%u,\"plugin\":\"echo\",\"method\":\"sum\","
+                                     "\"args\":[%u,1]}\n", i, i);
+      g_string_append_printf (expected, "{\"id\":%u,\"result\":%u}\n", i, i + 1);
+    }
+  cli_run_with_input (&run, input->str, "batch", NULL);
+  assert_run (&run, 0, expected->str, "");
+}
+
 static void
 test_batch_answers_in_input_order (void)
 {
@@ -575,6 +643,45 @@ test_policy_default_path_names_rule (void)
   assert_run (&overridden, 0, "\"hi\"\n", "");
 }
 
+/* A one-shot call loads the target's connector only; a plugin it calls
+ * on another connector (echo-thread: thread) is registered when the
+ * engine meets the name. */
+static void
+test_connectors_loaded_for_a_plugin_s_call (void)
+{
+  static const char relay[] =
+    "let pending = null;\n"
+    "process.on('message', (m) => {\n"
+    "  if (m.action === 'request' && m.key === 'handshake')\n"
+    "    return process.send({ id: m.id, action: 'response', name: m.name, key: m.key, payload: ['relay'] });\n"
+    "  if (m.action === 'request' && m.key === 'relay') {\n"
+    "    pending = m;\n"
+    "    return process.send({ id: 1, action: 'request', name: 'echo-thread', key: 'echo', payload: m.payload });\n"
+    "  }\n"
+    "  if (m.action === 'response' && m.id === 1)\n"
+    "    process.send({ id: pending.id, action: 'response', name: 'relay', key: 'relay',\n"
+    "                   payload: m.error ? undefined : m.payload, error: m.error });\n"
+    "});\n";
+  g_autofree char *manifests = g_dir_make_tmp ("plugctl-cli-XXXXXX", NULL);
+  g_autofree char *script = NULL;
+  g_autofree char *manifest = NULL;
+  g_auto(CliRun) call = { 0, };
+
+  g_assert_nonnull (manifests);
+  write_file (manifests, "relay.js", relay);
+  write_file (manifests, "relay.json",
+              "{ \"name\": \"relay\", \"url\": \"relay.js\", \"methods\": [\"relay\"] }\n");
+
+  cli_run (&call, "--plugin-dir", manifests, "call", "relay", "relay", "\"hi\"", NULL);
+  assert_run (&call, 0, "\"hi\"\n", "");
+
+  script = g_build_filename (manifests, "relay.js", NULL);
+  manifest = g_build_filename (manifests, "relay.json", NULL);
+  g_remove (script);
+  g_remove (manifest);
+  g_rmdir (manifests);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -603,6 +710,9 @@ main (int    argc,
   g_test_add_func ("/cli/manifest/broken-one-warns-others-work", test_broken_manifest_warns);
   g_test_add_func ("/cli/batch/answers-in-input-order", test_batch_answers_in_input_order);
   g_test_add_func ("/cli/batch/all-succeeded-exits-0", test_batch_all_succeeded_exits_0);
+  g_test_add_func ("/cli/batch/longer-than-the-queue", test_batch_longer_than_the_queue);
+  g_test_add_func ("/cli/connectors/loaded-lazily", test_connectors_loaded_lazily);
+  g_test_add_func ("/cli/connectors/loaded-for-a-plugin-s-call", test_connectors_loaded_for_a_plugin_s_call);
   g_test_add_func ("/cli/batch/sigint-stops-plugins", test_batch_sigint_stops_plugins);
   g_test_add_func ("/cli/listen/count", test_listen_count);
   g_test_add_func ("/cli/listen/sigint-exits-0", test_listen_sigint_exits_0);
