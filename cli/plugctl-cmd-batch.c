@@ -115,6 +115,27 @@ answer_set (Answer     *answer,
   collect_answers (answer->batch);
 }
 
+/* {"id":…,"result":<text>}: the result as the plugin wrote it, unparsed. */
+static void
+answer_set_text (Answer     *answer,
+                 const char *result_text)
+{
+  GString *text = g_string_new ("{");
+
+  if (answer->id != NULL)
+    {
+      g_autofree char *id = plugctl_json_to_text (answer->id);
+
+      g_string_append_printf (text, "\"id\":%s,", id);
+    }
+  g_string_append (text, "\"result\":");
+  g_string_append (text, result_text);
+  g_string_append_c (text, '}');
+
+  answer->text = g_string_free (text, FALSE);
+  collect_answers (answer->batch);
+}
+
 static Answer *
 answer_new (Batch *batch)
 {
@@ -153,15 +174,15 @@ on_call_done (GObject      *source,
 {
   Answer *answer = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = plug_engine_call_finish (PLUG_ENGINE (source),
-                                                      result, &error);
+  g_autofree char *text = plug_engine_call_finish_text (PLUG_ENGINE (source), result,
+                                                        NULL, &error);
 
   answer->batch->in_flight--;
   if (error != NULL)
     answer_set (answer, NULL, error->message,
                 plugctl_error_code (error, plugctl_exit_code_for_call (error)));
   else
-    answer_set (answer, node, NULL, NULL);
+    answer_set_text (answer, text);
 }
 
 static void

@@ -87,11 +87,23 @@ run_call (PlugctlEngine *engine,
                     request->args, plugctl_engine_get_cancellable (engine),
                     plugctl_store_result, &result);
   plugctl_engine_wait (engine, &result);
+  if (!plugctl_json_pretty ())
+    {
+      /* as the plugin wrote it: no parse */
+      g_autofree char *text = plug_engine_call_finish_text (plug_engine, result, NULL, &error);
+
+      if (text == NULL)
+        return plugctl_engine_fail (engine, error, plugctl_exit_code_for_call (error));
+      fputs (text, stdout);
+      fputc ('\n', stdout);
+      return PLUGCTL_EXIT_OK;
+    }
+
   node = plug_engine_call_finish (plug_engine, result, &error);
   if (node == NULL)
     return plugctl_engine_fail (engine, error, plugctl_exit_code_for_call (error));
 
-  plugctl_print_json (node, plugctl_json_pretty ());
+  plugctl_print_json (node, TRUE);
   return PLUGCTL_EXIT_OK;
 }
 

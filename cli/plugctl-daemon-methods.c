@@ -136,12 +136,13 @@ on_call_done (GObject      *source,
 {
   Operation *op = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = plug_engine_call_finish (PLUG_ENGINE (source), result, &error);
+  g_autofree char *text = plug_engine_call_finish_text (PLUG_ENGINE (source), result,
+                                                        NULL, &error);
 
-  if (node == NULL)
+  if (text == NULL)
     plugctl_daemon_return_error (op, error);
   else
-    plugctl_daemon_return (op, text_reply (node));
+    plugctl_daemon_return (op, g_variant_new ("(s)", text));
 }
 
 static void

@@ -4,7 +4,10 @@
  */
 #pragma once
 
+#include <gio/gio.h>
+
 #include "plug-call.h"
+#include "plug-message.h"
 
 G_BEGIN_DECLS
 
@@ -22,5 +25,28 @@ void      plug_call_set_done_func (PlugCall         *self,
  * return_value/return_error is dropped. */
 gboolean  plug_call_end           (PlugCall         *self,
                                    const GError     *error);
+
+/* A call whose arguments are @request's payload, parsed only when asked
+ * for: forwarded as text otherwise. Target and method: its name and key. */
+PlugCall    *plug_call_new_for_request  (const char          *caller,
+                                         PlugMessage         *request);
+/* The arguments' compact JSON text while they were not parsed, or NULL. */
+const char  *plug_call_peek_args_text   (PlugCall            *self,
+                                         gsize               *length);
+/* Answers with @response's payload (parsed only when asked for). */
+void         plug_call_return_response  (PlugCall            *self,
+                                         PlugMessage         *response);
+/* The result's compact JSON text while it was not parsed, or NULL. */
+const char  *plug_call_peek_result_text (PlugCall            *self,
+                                         gsize               *length);
+
+/* PlugCall is the GAsyncResult of plug_engine_call(): */
+void         plug_call_set_async        (PlugCall            *self,
+                                         GObject             *source_object,
+                                         gpointer             source_tag,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
+/* Runs the callback (once). */
+void         plug_call_complete_async   (PlugCall            *self);
 
 G_END_DECLS

@@ -4,8 +4,11 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "plug-call-private.h"
 #include "plug-error.h"
+#include "plug-message-private.h"
 
 struct _PlugCall
 {
@@ -15,20 +18,34 @@ struct _PlugCall
   char *path;
   char *target;
   char *method;
+  /* The arguments, or the request they came in (parsed when asked). */
   JsonArray *args;
-  GCancellable *cancellable;
+  PlugMessage *request;
+  GCancellable *cancellable;  /* made when asked for */
 
   gboolean finished;
   /* Ended by plug_call_end(): a later answer is expected and dropped. */
   gboolean ended_from_outside;
+  /* The result, or the response it came in (parsed when asked). */
   JsonNode *result;
+  PlugMessage *response;
   GError *error;
 
   PlugCallDoneFunc done_func;
   gpointer done_data;
+
+  /* As a GAsyncResult (plug_engine_call()): */
+  GObject *source_object;
+  gpointer source_tag;
+  GAsyncReadyCallback callback;
+  gpointer callback_data;
 };
 
-G_DEFINE_FINAL_TYPE (PlugCall, plug_call, G_TYPE_OBJECT)
+static void plug_call_async_result_init (GAsyncResultIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (PlugCall, plug_call, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_RESULT,
+                                                      plug_call_async_result_init))
 
 static void
 plug_call_finalize (GObject *object)
@@ -40,9 +57,12 @@ plug_call_finalize (GObject *object)
   g_free (self->target);
   g_free (self->method);
   g_clear_pointer (&self->args, json_array_unref);
+  g_clear_pointer (&self->request, plug_message_unref);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->result, json_node_unref);
+  g_clear_pointer (&self->response, plug_message_unref);
   g_clear_error (&self->error);
+  g_clear_object (&self->source_object);
 
   G_OBJECT_CLASS (plug_call_parent_class)->finalize (object);
 }
@@ -58,7 +78,58 @@ plug_call_class_init (PlugCallClass *klass)
 static void
 plug_call_init (PlugCall *self)
 {
-  self->cancellable = g_cancellable_new ();
+}
+
+static gpointer
+plug_call_get_user_data (GAsyncResult *result)
+{
+  return PLUG_CALL (result)->callback_data;
+}
+
+static GObject *
+plug_call_get_source_object (GAsyncResult *result)
+{
+  PlugCall *self = PLUG_CALL (result);
+
+  return self->source_object != NULL ? g_object_ref (self->source_object) : NULL;
+}
+
+static gboolean
+plug_call_is_tagged (GAsyncResult *result,
+                     gpointer      source_tag)
+{
+  return PLUG_CALL (result)->source_tag == source_tag;
+}
+
+static void
+plug_call_async_result_init (GAsyncResultIface *iface)
+{
+  iface->get_user_data = plug_call_get_user_data;
+  iface->get_source_object = plug_call_get_source_object;
+  iface->is_tagged = plug_call_is_tagged;
+}
+
+void
+plug_call_set_async (PlugCall            *self,
+                     GObject             *source_object,
+                     gpointer             source_tag,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  g_set_object (&self->source_object, source_object);
+  self->source_tag = source_tag;
+  self->callback = callback;
+  self->callback_data = user_data;
+}
+
+void
+plug_call_complete_async (PlugCall *self)
+{
+  GAsyncReadyCallback callback = self->callback;
+
+  self->callback = NULL;
+  if (callback != NULL)
+    callback (self->source_object, G_ASYNC_RESULT (self), self->callback_data);
 }
 
 /**
@@ -70,6 +141,24 @@ plug_call_init (PlugCall *self)
  *
  * Returns: (transfer full): a new call, not finished
  */
+static PlugCall *
+call_new (const char *caller,
+          const char *path,
+          const char *method)
+{
+  PlugCall *self = g_object_new (PLUG_TYPE_CALL, NULL);
+  const char *dot;
+
+  self->caller = g_strdup (caller);
+  self->path = g_strdup (path);
+  self->method = g_strdup (method);
+
+  dot = strchr (path, '.');
+  self->target = dot != NULL ? g_strndup (path, dot - path) : g_strdup (path);
+
+  return self;
+}
+
 PlugCall *
 plug_call_new (const char *caller,
                const char *path,
@@ -77,21 +166,25 @@ plug_call_new (const char *caller,
                JsonArray  *args)
 {
   PlugCall *self;
-  const char *dot;
 
   g_return_val_if_fail (caller != NULL, NULL);
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (method != NULL, NULL);
 
-  self = g_object_new (PLUG_TYPE_CALL, NULL);
-  self->caller = g_strdup (caller);
-  self->path = g_strdup (path);
-  self->method = g_strdup (method);
+  self = call_new (caller, path, method);
   self->args = args != NULL ? json_array_ref (args) : json_array_new ();
 
-  dot = strchr (path, '.');
-  self->target = dot != NULL ? g_strndup (path, dot - path) : g_strdup (path);
+  return self;
+}
 
+PlugCall *
+plug_call_new_for_request (const char  *caller,
+                           PlugMessage *request)
+{
+  PlugCall *self = call_new (caller, plug_message_get_name (request),
+                             plug_message_get_key (request));
+
+  self->request = plug_message_ref (request);
   return self;
 }
 
@@ -127,13 +220,38 @@ JsonArray *
 plug_call_get_args (PlugCall *self)
 {
   g_return_val_if_fail (PLUG_IS_CALL (self), NULL);
+
+  if (self->args == NULL)
+    {
+      JsonArray *args = self->request != NULL ? plug_message_get_args (self->request) : NULL;
+
+      self->args = args != NULL ? json_array_ref (args) : json_array_new ();
+    }
   return self->args;
 }
 
+const char *
+plug_call_peek_args_text (PlugCall *self,
+                          gsize    *length)
+{
+  if (self->request == NULL || self->args != NULL)
+    return NULL;
+  return plug_message_peek_payload_text (self->request, length);
+}
+
+/* Few calls are ever cancelled: the cancellable is made when asked for
+ * (cancelled already when the call was ended from outside). */
 GCancellable *
 plug_call_get_cancellable (PlugCall *self)
 {
   g_return_val_if_fail (PLUG_IS_CALL (self), NULL);
+
+  if (self->cancellable == NULL)
+    {
+      self->cancellable = g_cancellable_new ();
+      if (self->ended_from_outside)
+        g_cancellable_cancel (self->cancellable);
+    }
   return self->cancellable;
 }
 
@@ -204,6 +322,19 @@ plug_call_return_value (PlugCall *self,
 }
 
 void
+plug_call_return_response (PlugCall    *self,
+                           PlugMessage *response)
+{
+  if (!begin_answer (self))
+    return;
+
+  self->finished = TRUE;
+  self->response = plug_message_ref (response);
+
+  run_done_func (self);
+}
+
+void
 plug_call_return_error (PlugCall     *self,
                         const GError *error)
 {
@@ -267,7 +398,8 @@ plug_call_end (PlugCall     *self,
   self->error = g_error_copy (error);
 
   g_object_ref (self);
-  g_cancellable_cancel (self->cancellable);
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
   run_done_func (self);
   g_object_unref (self);
 
@@ -288,7 +420,23 @@ plug_call_get_result (PlugCall  *self,
       return NULL;
     }
 
+  if (self->result == NULL)
+    {
+      JsonNode *payload = plug_message_get_payload (self->response);
+
+      self->result = payload != NULL ? json_node_ref (payload)
+                                     : json_node_init_null (json_node_alloc ());
+    }
   return self->result;
+}
+
+const char *
+plug_call_peek_result_text (PlugCall *self,
+                            gsize    *length)
+{
+  if (self->response == NULL || self->result != NULL)
+    return NULL;
+  return plug_message_peek_payload_text (self->response, length);
 }
 
 /* Argument helpers */
@@ -330,9 +478,9 @@ static JsonNode *
 get_arg_node (PlugCall *self,
               guint     index)
 {
-  if (index >= json_array_get_length (self->args))
+  if (index >= json_array_get_length (plug_call_get_args (self)))
     return NULL;
-  return json_array_get_element (self->args, index);
+  return json_array_get_element (plug_call_get_args (self), index);
 }
 
 static gboolean

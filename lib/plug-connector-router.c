@@ -8,7 +8,10 @@
  */
 #include "config.h"
 
+#include "plug-call-private.h"
 #include "plug-connector-private.h"
+#include "plug-engine-private.h"
+#include "plug-message-private.h"
 #include "plug-engine.h"
 #include "plug-error.h"
 
@@ -72,7 +75,7 @@ handle_response (PlugConnector *self,
   if (error_text != NULL)
     plug_call_return_error_literal (call, PLUG_ERROR_FAILED, error_text);
   else
-    plug_call_return_value (call, plug_message_get_payload (message));
+    plug_call_return_response (call, message);
 }
 
 typedef struct
@@ -90,10 +93,11 @@ engine_call_done (GObject      *source,
   EngineRequest *request = user_data;
   PlugConnectorPrivate *priv = plug_connector_get_private (request->self);
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) value = NULL;
+  g_autofree char *value = NULL;
   g_autoptr(PlugMessage) reply = NULL;
+  gsize length;
 
-  value = plug_engine_call_finish (PLUG_ENGINE (source), result, &error);
+  value = plug_engine_call_finish_text (PLUG_ENGINE (source), result, &length, &error);
 
   /* The connection it came on is gone: nobody to answer. */
   if (request->generation == priv->generation && priv->connected)
@@ -101,7 +105,10 @@ engine_call_done (GObject      *source,
       if (error != NULL)
         reply = plug_message_new_error_response (request->request, error->message);
       else
-        reply = plug_message_new_response (request->request, value);
+        {
+          reply = plug_message_new_response (request->request, NULL);
+          plug_message_set_payload_text (reply, value, length);
+        }
       plug_connector_send_reply (request->self, reply);
     }
 
@@ -136,9 +143,8 @@ handle_request (PlugConnector *self,
   request->self = g_object_ref (self);
   request->request = plug_message_ref (message);
   request->generation = plug_connector_get_private (self)->generation;
-  plug_engine_call (engine, connector_name (self), name, key,
-                    plug_message_get_args (message), NULL,
-                    engine_call_done, request);
+  plug_engine_call_request (engine, connector_name (self), message,
+                            engine_call_done, request);
 }
 
 static void

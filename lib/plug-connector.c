@@ -9,6 +9,7 @@
 
 #include "plug-call-private.h"
 #include "plug-connector-private.h"
+#include "plug-message-private.h"
 #include "plug-engine-private.h"
 #include "plug-error.h"
 #include "plug-protocol-private.h"
@@ -607,6 +608,8 @@ plug_connector_call_method (PlugPlugin *plugin,
   PlugConnectorPrivate *priv = GET_PRIV (self);
   g_autoptr(PlugMessage) request = NULL;
   g_autoptr(GError) error = NULL;
+  const char *args_text;
+  gsize args_length;
   PendingCall *pending;
 
   pending = g_new0 (PendingCall, 1);
@@ -615,9 +618,12 @@ plug_connector_call_method (PlugPlugin *plugin,
   g_hash_table_insert (priv->pending_by_id, &pending->id, pending);
   g_hash_table_insert (priv->pending_by_call, call, pending);
 
+  args_text = plug_call_peek_args_text (call, &args_length);
   request = plug_message_new_request (pending->id, connector_name (self),
                                       plug_call_get_method (call),
-                                      plug_call_get_args (call));
+                                      args_text == NULL ? plug_call_get_args (call) : NULL);
+  if (args_text != NULL)
+    plug_message_set_payload_text (request, args_text, args_length);
   plug_message_set_request_info (request, plug_call_get_caller (call),
                                  plug_call_get_path (call));
 

@@ -11,6 +11,7 @@
 #include "plug-error.h"
 #include "plug-events-private.h"
 #include "plug-manager-private.h"
+#include "plug-message-private.h"
 #include "plug-plugin-private.h"
 #include "plug-queue-private.h"
 
@@ -96,12 +97,13 @@ plug_engine_check_call (PlugCall *call,
 typedef struct
 {
   PlugEngine *engine;
-  GTask *task;
   PlugCall *call;
   PlugEngineEntry *target;
   PlugQueue *queue;  /* the target's, alive as long as the target */
   GSource *cancel_source;
   gboolean queued;
+  /* Inside plug_engine_call(): an answer now is delivered later. */
+  gboolean starting;
 } Request;
 
 static void
@@ -112,11 +114,70 @@ request_free (Request *request)
       g_source_destroy (request->cancel_source);
       g_source_unref (request->cancel_source);
     }
-  g_clear_object (&request->task);
   g_clear_object (&request->call);
   g_clear_pointer (&request->target, plug_engine_entry_unref);
   g_clear_object (&request->engine);
   g_free (request);
+}
+
+/* Finished calls whose callbacks wait for the next main loop iteration:
+ * those that finished before plug_engine_call() returned (a callback
+ * never runs inside the call that started it). One source per engine,
+ * not one per call as GTask would attach. */
+typedef struct
+{
+  GSource source;
+  GQueue calls;  /* PlugCall, owned */
+} Completions;
+
+static gboolean
+completions_dispatch (GSource     *source,
+                      GSourceFunc  callback,
+                      gpointer     user_data)
+{
+  Completions *self = (Completions *) source;
+  PlugCall *call;
+
+  g_source_set_ready_time (source, -1);
+  while ((call = g_queue_pop_head (&self->calls)) != NULL)
+    {
+      plug_call_complete_async (call);
+      g_object_unref (call);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+completions_finalize (GSource *source)
+{
+  Completions *self = (Completions *) source;
+
+  g_queue_clear_full (&self->calls, g_object_unref);
+}
+
+static GSourceFuncs completions_funcs = {
+  .dispatch = completions_dispatch,
+  .finalize = completions_finalize,
+};
+
+GSource *
+plug_engine_completions_new (void)
+{
+  GSource *source = g_source_new (&completions_funcs, sizeof (Completions));
+
+  g_source_set_static_name (source, "[plugctl] call completions");
+  g_source_attach (source, g_main_context_get_thread_default ());
+  return source;
+}
+
+static void
+complete_later (PlugEngine *engine,
+                PlugCall   *call)
+{
+  Completions *completions = (Completions *) plug_engine_get_completions (engine);
+
+  g_queue_push_tail (&completions->calls, g_object_ref (call));
+  g_source_set_ready_time (&completions->source, 0);
 }
 
 static void
@@ -124,18 +185,14 @@ on_call_done (PlugCall *call,
               gpointer  user_data)
 {
   Request *request = user_data;
-  g_autoptr(GError) error = NULL;
-  JsonNode *result;
-
-  result = plug_call_get_result (call, &error);
-  if (error != NULL)
-    g_task_return_error (request->task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (request->task, json_node_ref (result),
-                           (GDestroyNotify) json_node_unref);
 
   if (request->queued)
     plug_queue_call_done (request->queue, call);
+
+  if (request->starting)
+    complete_later (request->engine, call);
+  else
+    plug_call_complete_async (call);
 
   request_free (request);
 }
@@ -221,6 +278,72 @@ route_call (PlugEngine *self,
     }
 }
 
+/* Where the call cannot even be queued: the error is the answer. */
+static GError *
+check_route (PlugEngine       *self,
+             PlugCall         *call,
+             PlugEngineEntry **target)
+{
+  const char *target_name = plug_call_get_target (call);
+  const char *caller = plug_call_get_caller (call);
+
+  *target = plug_engine_lookup_entry (self, target_name);
+  if (*target == NULL)
+    return g_error_new (PLUG_ERROR, PLUG_ERROR_NOT_REGISTERED,
+                        "Cannot call %s from %s, because %s is not registered",
+                        target_name, caller, target_name);
+
+  if (!plug_engine_can_act (self, caller))
+    return g_error_new (PLUG_ERROR, PLUG_ERROR_NOT_ACTIVATED,
+                        "Plugin \"%s\" is currently deactivated. It cannot call "
+                        "method %s of plugin %s. Activate \"%s\" first.",
+                        caller, plug_call_get_method (call), target_name, caller);
+  return NULL;
+}
+
+/* plug_engine_call() once the call is made: @call is the GAsyncResult. */
+static void
+start_call (PlugEngine          *self,
+            PlugCall            *call,
+            GCancellable        *cancellable,
+            GAsyncReadyCallback  callback,
+            gpointer             user_data)
+{
+  g_autoptr(GError) error = NULL;
+  PlugEngineEntry *target;
+  Request *request;
+
+  plug_call_set_async (call, G_OBJECT (self), plug_engine_call, callback, user_data);
+
+  request = g_new0 (Request, 1);
+  request->engine = g_object_ref (self);
+  request->call = g_object_ref (call);
+  request->starting = TRUE;
+  plug_call_set_done_func (call, on_call_done, request);
+
+  if ((error = check_route (self, call, &target)) != NULL)
+    {
+      plug_call_end (call, error);
+      return;
+    }
+
+  request->target = plug_engine_entry_ref (target);
+  request->queue = plug_engine_entry_get_queue (target);
+  if (cancellable != NULL)
+    {
+      request->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (request->cancel_source,
+                             G_SOURCE_FUNC (on_call_cancelled), request, NULL);
+      g_source_set_static_name (request->cancel_source, "[plugctl] call cancelled");
+      g_source_attach (request->cancel_source, g_main_context_get_thread_default ());
+    }
+
+  /* @request may be gone once routed */
+  route_call (self, request);
+  if (!plug_call_is_finished (call))
+    request->starting = FALSE;
+}
+
 void
 plug_engine_call (PlugEngine          *self,
                   const char          *caller,
@@ -231,59 +354,25 @@ plug_engine_call (PlugEngine          *self,
                   GAsyncReadyCallback  callback,
                   gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   g_autoptr(PlugCall) call = NULL;
-  const char *target_name;
-  Request *request;
-  PlugEngineEntry *target;
 
   g_return_if_fail (PLUG_IS_ENGINE (self));
   g_return_if_fail (caller != NULL && path != NULL && method != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, plug_engine_call);
-  /* A cancelled call fails with the [CANCEL] text, not GIO's. */
-  g_task_set_check_cancellable (task, FALSE);
-
   call = plug_call_new (caller, path, method, args);
-  target_name = plug_call_get_target (call);
+  start_call (self, call, cancellable, callback, user_data);
+}
 
-  target = plug_engine_lookup_entry (self, target_name);
-  if (target == NULL)
-    {
-      g_task_return_new_error (task, PLUG_ERROR, PLUG_ERROR_NOT_REGISTERED,
-                               "Cannot call %s from %s, because %s is not registered",
-                               target_name, caller, target_name);
-      return;
-    }
+void
+plug_engine_call_request (PlugEngine          *self,
+                          const char          *caller,
+                          PlugMessage         *request,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(PlugCall) call = plug_call_new_for_request (caller, request);
 
-  if (!plug_engine_can_act (self, caller))
-    {
-      g_task_return_new_error (task, PLUG_ERROR, PLUG_ERROR_NOT_ACTIVATED,
-                               "Plugin \"%s\" is currently deactivated. It cannot call "
-                               "method %s of plugin %s. Activate \"%s\" first.",
-                               caller, method, target_name, caller);
-      return;
-    }
-
-  request = g_new0 (Request, 1);
-  request->engine = g_object_ref (self);
-  request->task = g_steal_pointer (&task);
-  request->call = g_object_ref (call);
-  request->target = plug_engine_entry_ref (target);
-  request->queue = plug_engine_entry_get_queue (target);
-  plug_call_set_done_func (call, on_call_done, request);
-
-  if (cancellable != NULL)
-    {
-      request->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (request->cancel_source,
-                             G_SOURCE_FUNC (on_call_cancelled), request, NULL);
-      g_source_set_static_name (request->cancel_source, "[plugctl] call cancelled");
-      g_source_attach (request->cancel_source, g_task_get_context (request->task));
-    }
-
-  route_call (self, request);
+  start_call (self, call, NULL, callback, user_data);
 }
 
 /**
@@ -296,10 +385,45 @@ plug_engine_call_finish (PlugEngine    *self,
                          GAsyncResult  *result,
                          GError       **error)
 {
-  g_return_val_if_fail (PLUG_IS_ENGINE (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  JsonNode *value;
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  g_return_val_if_fail (PLUG_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (PLUG_IS_CALL (result), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, plug_engine_call), NULL);
+
+  value = plug_call_get_result (PLUG_CALL (result), error);
+  return value != NULL ? json_node_ref (value) : NULL;
+}
+
+char *
+plug_engine_call_finish_text (PlugEngine    *self,
+                              GAsyncResult  *result,
+                              gsize         *length,
+                              GError       **error)
+{
+  PlugCall *call;
+  const char *text;
+  JsonNode *value;
+  gsize text_length;
+
+  g_return_val_if_fail (PLUG_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (PLUG_IS_CALL (result), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, plug_engine_call), NULL);
+
+  call = PLUG_CALL (result);
+  /* Only a successful answer has it. */
+  text = plug_call_peek_result_text (call, &text_length);
+  if (text != NULL)
+    {
+      if (length != NULL)
+        *length = text_length;
+      return g_strndup (text, text_length);
+    }
+
+  value = plug_call_get_result (call, error);
+  if (value == NULL)
+    return NULL;
+  return plug_message_node_to_text (value, length);
 }
 
 gboolean

@@ -7,6 +7,7 @@
 #include "plug-call.h"
 #include "plug-engine.h"
 #include "plug-events-private.h"
+#include "plug-message.h"
 #include "plug-queue-private.h"
 
 G_BEGIN_DECLS
@@ -32,6 +33,17 @@ PlugEngineEntry  *plug_engine_lookup_entry        (PlugEngine       *self,
                                                    const char       *name);
 /* (transfer none) */
 PlugEvents       *plug_engine_get_events          (PlugEngine       *self);
+/* (transfer none): the source that delivers answers plug_engine_call()
+ * had before it returned (made by plug_engine_completions_new()). */
+GSource          *plug_engine_get_completions     (PlugEngine       *self);
+GSource          *plug_engine_completions_new     (void);
+/* plug_engine_call() for a plugin's request: the arguments go on as the
+ * text they came in unless the target parses them. */
+void              plug_engine_call_request        (PlugEngine          *self,
+                                                   const char          *caller,
+                                                   PlugMessage         *request,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
 /* Whether @name is registered and active or activating. */
 gboolean          plug_engine_can_act             (PlugEngine       *self,
                                                    const char       *name);

@@ -51,6 +51,8 @@ struct _PlugEngine
   PlugEvents *events;
   PlugManager *manager;
 
+  GSource *completions;
+
   PlugEngineResolveFunc resolve;
   gpointer resolve_data;
   GDestroyNotify resolve_destroy;
@@ -158,6 +160,14 @@ plug_engine_lookup_entry (PlugEngine *self,
       entry = g_hash_table_lookup (self->entries, name);
     }
   return entry != NULL && !entry->removing ? entry : NULL;
+}
+
+GSource *
+plug_engine_get_completions (PlugEngine *self)
+{
+  if (self->completions == NULL)
+    self->completions = plug_engine_completions_new ();
+  return self->completions;
 }
 
 void
@@ -656,6 +666,9 @@ plug_engine_finalize (GObject *object)
 
   g_clear_pointer (&self->entries, g_hash_table_unref);
   g_clear_pointer (&self->events, plug_events_free);
+  if (self->completions != NULL)
+    g_source_destroy (self->completions);
+  g_clear_pointer (&self->completions, g_source_unref);
 
   G_OBJECT_CLASS (plug_engine_parent_class)->finalize (object);
 }

@@ -152,6 +152,13 @@ PLUG_AVAILABLE_IN_ALL
 JsonNode     *plug_engine_call_finish        (PlugEngine          *self,
                                               GAsyncResult        *result,
                                               GError             **error);
+/* The same, as compact JSON text (g_free): an answer that came from a
+ * plugin is not parsed. @length: (out) (optional). */
+PLUG_AVAILABLE_IN_ALL
+char         *plug_engine_call_finish_text   (PlugEngine          *self,
+                                              GAsyncResult        *result,
+                                              gsize               *length,
+                                              GError             **error);
 /* Cancels every queued or running call of @caller to @method of @target
  * (every method when @method is NULL or empty), each failing with
  * `[CANCEL] Canceled call <m> from <caller>`. */

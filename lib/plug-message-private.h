@@ -60,4 +60,8 @@ void         plug_message_set_payload_text  (PlugMessage *message,
                                              const char  *text,
                                              gsize        length);
 
+/* @node as compact JSON text, written as plug_message_write() does. */
+char        *plug_message_node_to_text      (JsonNode    *node,
+                                             gsize       *length);
+
 G_END_DECLS

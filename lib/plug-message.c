@@ -663,6 +663,18 @@ plug_message_write (PlugMessage *message,
 }
 
 char *
+plug_message_node_to_text (JsonNode *node,
+                           gsize    *length)
+{
+  GString *out = g_string_sized_new (64);
+
+  append_node (out, node);
+  if (length != NULL)
+    *length = out->len;
+  return g_string_free (out, FALSE);
+}
+
+char *
 plug_message_to_string (PlugMessage *message)
 {
   GString *out;

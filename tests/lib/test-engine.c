@@ -862,12 +862,122 @@ test_remove_unknown_fails (Fixture       *fixture,
   g_clear_error (&toggle.error);
 }
 
+/* The answer of a call is never delivered inside plug_engine_call(),
+ * even when the method answers at once (GIO's rule for async calls). */
+static void
+test_call_answer_delivered_after_return (Fixture       *fixture,
+                                         gconstpointer  data)
+{
+  g_autoptr(Outcome) outcome = NULL;
+
+  activate_sync (fixture->engine, "fileManager");
+  outcome = start_call (fixture->engine, "manager", "fileManager", "getFile", "[\"a\"]");
+  g_assert_false (outcome->done);
+  wait_outcome (outcome);
+  assert_outcome_json (outcome, "\"a\"");
+}
+
+typedef struct
+{
+  gboolean done;
+  char *text;
+  gsize length;
+  GError *error;
+  GObject *source;
+  gboolean tagged;
+} TextOutcome;
+
+static void
+on_text_outcome (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  TextOutcome *outcome = user_data;
+
+  outcome->source = g_async_result_get_source_object (result);
+  outcome->tagged = g_async_result_is_tagged (result, plug_engine_call);
+  outcome->text = plug_engine_call_finish_text (PLUG_ENGINE (source), result,
+                                                &outcome->length, &outcome->error);
+  outcome->done = TRUE;
+}
+
+static void
+test_call_finish_text (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(JsonArray) args = args_from_json ("[{\"b\":[1,2.5,\"\\u00e9\"]}]");
+  TextOutcome outcome = { 0, };
+  TextOutcome missing = { 0, };
+
+  activate_sync (fixture->engine, "fileManager");
+  plug_engine_call (fixture->engine, "manager", "fileManager", "getFile", args, NULL,
+                    on_text_outcome, &outcome);
+  wait_for_flag (&outcome.done);
+  g_assert_no_error (outcome.error);
+  g_assert_cmpstr (outcome.text, ==, "{\"b\":[1,2.5,\"\xc3\xa9\"]}");
+  g_assert_cmpuint (outcome.length, ==, strlen (outcome.text));
+  g_assert_true (outcome.source == G_OBJECT (fixture->engine));
+  g_assert_true (outcome.tagged);
+
+  plug_engine_call (fixture->engine, "manager", "nobody", "getFile", args, NULL,
+                    on_text_outcome, &missing);
+  g_assert_false (missing.done);
+  wait_for_flag (&missing.done);
+  g_assert_null (missing.text);
+  g_assert_error (missing.error, PLUG_ERROR, PLUG_ERROR_NOT_REGISTERED);
+
+  g_free (outcome.text);
+  g_clear_object (&outcome.source);
+  g_clear_object (&missing.source);
+  g_clear_error (&missing.error);
+}
+
+static void
+register_on_demand (PlugEngine *engine,
+                    const char *name,
+                    gpointer    user_data)
+{
+  guint *n_asked = user_data;
+  g_autoptr(PlugProfile) profile = NULL;
+  g_autoptr(PlugPlugin) plugin = NULL;
+
+  (*n_asked)++;
+  if (!g_str_equal (name, "late"))
+    return;
+  profile = plug_profile_new ("late");
+  plugin = plug_plugin_new (profile);
+  plug_plugin_add_method (plugin, "ping", method_echo, NULL, NULL);
+  g_assert_true (plug_engine_register (engine, plugin, NULL));
+}
+
+static void
+test_call_resolver_registers_on_demand (Fixture       *fixture,
+                                        gconstpointer  data)
+{
+  g_autoptr(Outcome) late = NULL;
+  g_autoptr(Outcome) nobody = NULL;
+  guint n_asked = 0;
+
+  plug_engine_set_resolver (fixture->engine, register_on_demand, &n_asked, NULL);
+  g_assert_false (plug_engine_is_registered (fixture->engine, "late"));
+  g_assert_cmpuint (n_asked, ==, 0);
+
+  late = call_sync (fixture->engine, "manager", "late", "ping", "[7]");
+  assert_outcome_json (late, "7");
+  nobody = call_sync (fixture->engine, "manager", "nobody", "ping", "[]");
+  g_assert_error (nobody->error, PLUG_ERROR, PLUG_ERROR_NOT_REGISTERED);
+  g_assert_cmpuint (n_asked, ==, 2);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
+  ADD ("call/answer-delivered-after-return", test_call_answer_delivered_after_return);
+  ADD ("call/finish-text", test_call_finish_text);
+  ADD ("call/resolver-registers-on-demand", test_call_resolver_registers_on_demand);
   g_test_add_func ("/engine/register/manager-registered-and-active",
                    test_register_manager_is_registered_and_active);
   ADD ("register/emits-profile-added", test_register_emits_profile_added);
