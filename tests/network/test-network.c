@@ -695,15 +695,27 @@ run_cli (Fixture     *fixture,
          const char  *expected_err)
 {
   const char *cli = g_getenv ("PLUGCTL_CLI");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
   g_assert_nonnull (cli);
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                              &error, cli, "--plugin-dir", fixture->dir,
-                              "call", plugin, method, arg, NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  /* Under AddressSanitizer, LeakSanitizer's tracer crashes ("Tracer
+   * caught signal 11") scanning a process that used GnuTLS through
+   * glib-networking, and the crash eats the output: no leak check for
+   * that child. (The test process, which uses TLS too, is checked.) */
+  if (fixture->peer->tls && g_getenv ("ASAN_OPTIONS") != NULL)
+    {
+      g_autofree char *options = g_strconcat (g_getenv ("ASAN_OPTIONS"), ":detect_leaks=0", NULL);
+
+      g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", options, TRUE);
+    }
+  process = g_subprocess_launcher_spawn (launcher, &error, cli, "--plugin-dir", fixture->dir,
+                                         "call", plugin, method, arg, NULL);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
   g_assert_no_error (error);
