@@ -41,6 +41,7 @@ struct _Daemon
   guint            listeners;
   gulong           activated_id;
   gulong           deactivated_id;
+  PlugListener    *listener;       /* --listen: pages connect here */
   gboolean         subscribing;
   gboolean         name_acquired;
   gboolean         done;

@@ -509,6 +509,27 @@ on_bus_acquired (GDBusConnection *connection,
     }
 }
 
+/* --listen: where pages connect, with the token, once the daemon serves
+ * (scripts read this line, then use the daemon). */
+static void
+announce_listener (Daemon *self)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) line = NULL;
+
+  if (self->listener == NULL)
+    return;
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "listen");
+  json_builder_add_string_value (builder, plug_listener_get_bound_uri (self->listener));
+  json_builder_set_member_name (builder, "token");
+  json_builder_add_string_value (builder, plug_listener_get_token (self->listener));
+  json_builder_end_object (builder);
+  line = json_builder_get_root (builder);
+  plugctl_print_json_line (line);
+}
+
 static void
 on_name_acquired (GDBusConnection *connection,
                   const char      *name,
@@ -517,6 +538,8 @@ on_name_acquired (GDBusConnection *connection,
   Daemon *self = user_data;
 
   g_debug ("Serving %s", name);
+  if (!self->name_acquired)
+    announce_listener (self);
   self->name_acquired = TRUE;
   update_idle (self);
 }
@@ -627,6 +650,16 @@ daemon_clear (Daemon *self)
   g_clear_handle_id (&self->wake_id, g_source_remove);
 }
 
+static int
+listen_exit_code (const GError *error)
+{
+  if (g_error_matches (error, PLUG_ERROR, PLUG_ERROR_INVALID_ARGUMENT))
+    return PLUGCTL_EXIT_USAGE;
+  if (g_error_matches (error, PLUG_ERROR, PLUG_ERROR_CONNECTOR))
+    return PLUGCTL_EXIT_NOT_FOUND;
+  return PLUGCTL_EXIT_FAILED;
+}
+
 int
 plugctl_cmd_daemon (int      argc,
                     char   **argv,
@@ -634,12 +667,20 @@ plugctl_cmd_daemon (int      argc,
 {
   gint idle_timeout = 0;
   gboolean replace = FALSE;
+  g_autofree char *listen = NULL;
+  g_autofree char *token = NULL;
   const GOptionEntry entries[] = {
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout,
       "Exit after SECONDS with no plugin running, no call and no listener "
       "(default: stay)", "SECONDS" },
     { "replace", 0, 0, G_OPTION_ARG_NONE, &replace,
       "Take the name over from a daemon that runs", NULL },
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen,
+      "Accept plugins of web pages on this loopback WebSocket address, "
+      "e.g. ws://127.0.0.1:0 (port 0: any free one; also PLUGCTL_LISTEN)", "URI" },
+    { "token", 0, 0, G_OPTION_ARG_STRING, &token,
+      "The token pages must present (also PLUGCTL_LISTEN_TOKEN; "
+      "default: a random one)", "TOKEN" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -665,6 +706,14 @@ plugctl_cmd_daemon (int      argc,
     return plugctl_usage_error ("Unexpected argument \"%s\"", argv[1]);
   if (idle_timeout < 0)
     return plugctl_usage_error ("Invalid idle timeout %d", idle_timeout);
+  if (listen == NULL && g_getenv ("PLUGCTL_LISTEN") != NULL && *g_getenv ("PLUGCTL_LISTEN") != '\0')
+    listen = g_strdup (g_getenv ("PLUGCTL_LISTEN"));
+  if (token != NULL && listen == NULL)
+    return plugctl_usage_error ("--token needs --listen");
+  if (token == NULL && listen != NULL && g_getenv ("PLUGCTL_LISTEN_TOKEN") != NULL)
+    token = g_strdup (g_getenv ("PLUGCTL_LISTEN_TOKEN"));
+  if (token != NULL && *token == '\0')
+    return plugctl_usage_error ("The token must not be empty");
 
   /* errors of both domains cross the bus under their own names */
   (void) PLUG_ERROR;
@@ -674,8 +723,24 @@ plugctl_cmd_daemon (int      argc,
   if (self.engine == NULL)
     return status;
   self.idle_timeout_s = idle_timeout;
+  if (listen != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      self.listener = plug_listener_new_for_uri (plugctl_engine_get_engine (self.engine),
+                                                 listen, token, &error);
+      if (self.listener == NULL)
+        {
+          status = plugctl_print_error (error, listen_exit_code (error));
+          status = plugctl_engine_close (self.engine, status);
+          daemon_clear (&self);
+          return status;
+        }
+    }
 
   status = run_daemon (&self, replace);
+  /* no page connects while the plugins stop */
+  g_clear_object (&self.listener);
   disconnect_handlers (&self);
   status = plugctl_engine_close (self.engine, status);
   daemon_clear (&self);

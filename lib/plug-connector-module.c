@@ -8,7 +8,9 @@
 
 #include "plug-connector.h"
 #include "plug-connector-module.h"
+#include "plug-connector-module-private.h"
 #include "plug-error.h"
+#include "plug-listener.h"
 
 #define ABI_SYMBOL "plug_connector_abi_version"
 #define REGISTER_SYMBOL "plug_connector_module_register"
@@ -213,6 +215,8 @@ plug_connector_module_load_dirs (const char * const *dirs)
 {
   GIOExtensionPoint *point = plug_connector_module_ensure_extension_point ();
 
+  /* a module may implement listeners too */
+  plug_listener_ensure_extension_point ();
   g_mutex_lock (&modules_lock);
   ensure_tables ();
   for (guint i = 0; dirs != NULL && dirs[i] != NULL; i++)
@@ -284,6 +288,18 @@ ensure_default_modules (void)
 
       plug_connector_module_load_dirs ((const char * const *) dirs);
     }
+}
+
+void
+plug_connector_module_ensure_default_modules (void)
+{
+  ensure_default_modules ();
+}
+
+char *
+plug_connector_module_get_searched_dirs (void)
+{
+  return searched_dirs_string ();
 }
 
 PlugPlugin *

@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 
 #include "plug-macros.h"
+#include "plug-listener.h"
 #include "plug-profile.h"
 #include "plug-plugin.h"
 
@@ -43,6 +44,24 @@ G_BEGIN_DECLS
   {                                                                            \
     g_io_extension_point_implement (PLUG_CONNECTOR_EXTENSION_POINT_NAME,       \
                                     (type_expr), (connector_name), 0);         \
+  }
+
+/* The same, for a module that also implements a #PlugListener for URIs
+ * of @scheme (the extension point %PLUG_LISTENER_EXTENSION_POINT_NAME,
+ * see plug-listener.h). */
+#define PLUG_DEFINE_CONNECTOR_MODULE_WITH_LISTENER(connector_name, type_expr,  \
+                                                   scheme, listener_type_expr) \
+  G_MODULE_EXPORT const guint plug_connector_abi_version =                    \
+    PLUG_CONNECTOR_ABI_VERSION;                                                \
+  G_MODULE_EXPORT void plug_connector_module_register (void);                  \
+  G_MODULE_EXPORT void                                                         \
+  plug_connector_module_register (void)                                        \
+  {                                                                            \
+    g_io_extension_point_implement (PLUG_CONNECTOR_EXTENSION_POINT_NAME,       \
+                                    (type_expr), (connector_name), 0);         \
+    plug_listener_ensure_extension_point ();                                   \
+    g_io_extension_point_implement (PLUG_LISTENER_EXTENSION_POINT_NAME,        \
+                                    (listener_type_expr), (scheme), 0);        \
   }
 
 /* Registers the extension point (idempotent; done by the loader too). */

@@ -15,6 +15,7 @@
 # include "plug-manager.h"
 # include "plug-connector.h"
 # include "plug-connector-module.h"
+# include "plug-listener.h"
 # include "plug-channel.h"
 # include "plug-client-connector.h"
 # include "plug-fd-client-connector.h"
