@@ -7,6 +7,7 @@
 #include "bench-baselines.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <spawn.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -79,15 +80,41 @@ write_all (int         fd,
     }
 }
 
+/* read(), after trying for up to @spin_ns without blocking. */
+static gssize
+read_spinning (int      fd,
+               char    *buffer,
+               gsize    len,
+               guint64  spin_ns)
+{
+  if (spin_ns > 0)
+    {
+      guint64 until = bench_now_ns () + spin_ns;
+
+      do
+        {
+          gssize n = recv (fd, buffer, len, MSG_DONTWAIT);
+
+          if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            return n;
+          /* The peer may be waiting for this CPU. */
+          sched_yield ();
+        }
+      while (bench_now_ns () < until);
+    }
+  return read (fd, buffer, len);
+}
+
 G_GNUC_NORETURN static void
-echo_lines_child (int fd)
+echo_lines_child (int     fd,
+                  guint64 spin_ns)
 {
   gsize size = 1 << 20, used = 0;
   char *buffer = g_malloc (size);
 
   for (;;)
     {
-      gssize n = read (fd, buffer + used, size - used);
+      gssize n = read_spinning (fd, buffer + used, size - used, spin_ns);
       char *end;
 
       if (n < 0 && errno == EINTR)
@@ -106,7 +133,8 @@ echo_lines_child (int fd)
 }
 
 static pid_t
-fork_echo_child (int *fd_out)
+fork_echo_child (guint64  spin_ns,
+                 int     *fd_out)
 {
   int fds[2];
   pid_t pid;
@@ -119,7 +147,7 @@ fork_echo_child (int *fd_out)
   if (pid == 0)
     {
       close (fds[0]);
-      echo_lines_child (fds[1]);
+      echo_lines_child (fds[1], spin_ns);
     }
   close (fds[1]);
   *fd_out = fds[0];
@@ -135,13 +163,14 @@ reap_echo_child (int   fd,
 }
 
 static void
-read_bytes (int    fd,
-            char  *buffer,
-            gsize  len)
+read_bytes (int      fd,
+            char    *buffer,
+            gsize    len,
+            guint64  spin_ns)
 {
   while (len > 0)
     {
-      gssize n = read (fd, buffer, len);
+      gssize n = read_spinning (fd, buffer, len, spin_ns);
 
       if (n < 0 && errno == EINTR)
         continue;
@@ -156,40 +185,46 @@ static void
 ping_pong_once (int         fd,
                 const char *line,
                 gsize       len,
-                char       *buffer)
+                char       *buffer,
+                guint64     spin_ns)
 {
   write_all (fd, line, len);
-  read_bytes (fd, buffer, len);
+  read_bytes (fd, buffer, len, spin_ns);
 }
 
 void
 bench_raw_pingpong (const BenchLength *length,
                     const char        *line,
+                    guint64            spin_ns,
                     const char        *id)
 {
   gsize len = strlen (line);
   g_autofree char *buffer = g_malloc (len);
+  g_autofree char *cpu_id = g_strconcat (id, ".cpu", NULL);
+  guint64 cpu0 = bench_cpu_ns ();
   BenchTimer timer;
   int fd;
-  pid_t pid = fork_echo_child (&fd);
+  pid_t pid = fork_echo_child (spin_ns, &fd);
 
   bench_timer_init (&timer, length);
   for (guint i = 0; i < WARMUP; i++)
-    ping_pong_once (fd, line, len, buffer);
+    ping_pong_once (fd, line, len, buffer, spin_ns);
 
   bench_timer_start (&timer);
   while (bench_timer_more (&timer))
     {
       guint64 t0 = bench_now_ns ();
 
-      ping_pong_once (fd, line, len, buffer);
+      ping_pong_once (fd, line, len, buffer, spin_ns);
       bench_timer_add_latency (&timer, bench_now_ns () - t0);
       timer.done++;
     }
   bench_timer_stop (&timer);
+  reap_echo_child (fd, pid);
+  /* The child's CPU time counts once it is reaped. */
+  bench_record (cpu_id, (bench_cpu_ns () - cpu0) / 1e3 / (WARMUP + timer.done));
   bench_record_timer (id, &timer);
   bench_timer_clear (&timer);
-  reap_echo_child (fd, pid);
 }
 
 void
@@ -206,7 +241,7 @@ bench_raw_pipelined (const BenchLength *length,
   gboolean sending = TRUE;
   BenchTimer timer;
   int fd;
-  pid_t pid = fork_echo_child (&fd);
+  pid_t pid = fork_echo_child (0, &fd);
 
   for (guint i = 0; i < depth; i++)
     g_string_append (lines, line);

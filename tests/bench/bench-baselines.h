@@ -14,9 +14,12 @@ char *bench_wire_request         (gsize              payload_len);
 /* A function call the compiler cannot inline: "direct.call" (µs). */
 void  bench_direct_call          (const BenchLength *length);
 /* Ping-pong of @line over a socketpair with a forked child that echoes
- * lines: "<id>.p50/.p99/.rate". */
+ * lines, each side trying to read without blocking for up to @spin_ns
+ * before it blocks: "<id>.p50/.p99/.rate", and "<id>.cpu", the CPU time
+ * of both sides per round trip (µs). */
 void  bench_raw_pingpong         (const BenchLength *length,
                                   const char        *line,
+                                  guint64            spin_ns,
                                   const char        *id);
 /* The same with @depth lines in flight: "<id>.rate". */
 void  bench_raw_pipelined        (const BenchLength *length,

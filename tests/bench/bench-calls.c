@@ -14,15 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gio/gio.h>
 #include <plugctl.h>
 
 #include "bench-baselines.h"
+#include "bench-calls.h"
+#include "bench-engine.h"
 #include "bench-util.h"
 
-#define CALLER        "bench"
-#define WARMUP_CALLS  200
-#define SETUP_WAIT_MS 20000
-#define DEPTH         256
+#define DEPTH         BENCH_DEPTH
+#define SPIN_NS       20000
 #define LISTENERS     100
 #define SMALL         16
 #define LARGE         (64 * 1024)
@@ -32,328 +33,6 @@ static gboolean pin;
 static gboolean json_output;
 static gboolean small_only;
 static char *only;
-
-/* Engine set-up */
-
-static void
-on_async_done (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
-
-  *slot = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot,
-             const char    *what)
-{
-  bench_wait_pointer ((gpointer const *) slot, SETUP_WAIT_MS, what);
-  return g_steal_pointer (slot);
-}
-
-static gboolean
-activate (PlugEngine  *engine,
-          const char  *name,
-          GError     **error)
-{
-  GAsyncResult *slot = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-
-  plug_engine_activate (engine, name, NULL, on_async_done, &slot);
-  result = wait_result (&slot, "an activation");
-  return plug_engine_activate_finish (engine, result, error);
-}
-
-static void
-deactivate (PlugEngine *engine,
-            const char *name)
-{
-  GAsyncResult *slot = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (!plug_engine_is_active (engine, name))
-    return;
-  plug_engine_deactivate (engine, name, NULL, on_async_done, &slot);
-  result = wait_result (&slot, "a deactivation");
-  if (!plug_engine_deactivate_finish (engine, result, &error))
-    g_warning ("Could not deactivate %s: %s", name, error->message);
-}
-
-static void
-register_in_process (PlugEngine     *engine,
-                     const char     *name,
-                     PlugMethodFunc  method)
-{
-  g_autoptr(PlugProfile) profile = plug_profile_new (name);
-  g_autoptr(PlugPlugin) plugin = plug_plugin_new (profile);
-  g_autoptr(GError) error = NULL;
-
-  plug_profile_set_concurrency (profile, DEPTH);
-  if (method != NULL)
-    plug_plugin_add_method (plugin, "echo", method, NULL, NULL);
-  if (!plug_engine_register (engine, plugin, &error) ||
-      !activate (engine, name, &error))
-    g_error ("In-process plugin %s: %s", name, error->message);
-}
-
-static PlugEngine *
-engine_new (void)
-{
-  PlugEngine *engine = plug_engine_new ();
-
-  register_in_process (engine, CALLER, NULL);
-  return engine;
-}
-
-static GPtrArray *
-load_profiles (void)
-{
-  g_autoptr(GPtrArray) dirs = g_ptr_array_new ();
-  g_auto(GStrv) search = plug_profile_search_path (NULL);
-  const char *builddir = g_getenv ("PLUGCTL_PLUGINS_BUILDDIR");
-
-  if (builddir != NULL)
-    g_ptr_array_add (dirs, (gpointer) builddir);
-  for (guint i = 0; search[i] != NULL; i++)
-    g_ptr_array_add (dirs, search[i]);
-  g_ptr_array_add (dirs, NULL);
-
-  return plug_profile_load_dirs ((const char * const *) dirs->pdata, NULL);
-}
-
-/* A copy of the manifest @name, with another connector and concurrency
- * when given; NULL when there is no such manifest. */
-static PlugProfile *
-profile_for (const char *name,
-             const char *connector,
-             guint       concurrency)
-{
-  static GPtrArray *profiles;
-  g_autoptr(JsonObject) object = NULL;
-  g_autofree char *base_dir = NULL;
-  g_autoptr(GError) error = NULL;
-  PlugProfile *found = NULL;
-  PlugProfile *copy;
-
-  if (profiles == NULL)
-    profiles = load_profiles ();
-  for (guint i = 0; i < profiles->len && found == NULL; i++)
-    if (g_strcmp0 (plug_profile_get_name (profiles->pdata[i]), name) == 0)
-      found = profiles->pdata[i];
-  if (found == NULL)
-    return NULL;
-
-  object = plug_profile_to_json (found);
-  if (connector != NULL)
-    json_object_set_string_member (object, "connector", connector);
-  if (concurrency > 0)
-    json_object_set_int_member (object, "concurrency", concurrency);
-  if (plug_profile_get_path (found) != NULL)
-    base_dir = g_path_get_dirname (plug_profile_get_path (found));
-  copy = plug_profile_new_from_json (object, base_dir, plug_profile_get_path (found), &error);
-  if (copy == NULL)
-    g_error ("Profile %s: %s", name, error->message);
-  return copy;
-}
-
-static JsonArray *
-payload_args (gsize len)
-{
-  JsonArray *args = json_array_new ();
-  g_autofree char *payload = g_strnfill (len, 'x');
-
-  json_array_add_string_element (args, payload);
-  return args;
-}
-
-/* Calls */
-
-typedef struct
-{
-  PlugEngine *engine;
-  const char *target;
-  const char *method;
-  JsonArray  *args;
-  BenchTimer  timer;
-  guint       outstanding;
-  gboolean    done;
-  gboolean    sending;
-  gsize       expected_len;
-} CallLoop;
-
-static void
-check_answer (CallLoop     *loop,
-              GAsyncResult *result)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = plug_engine_call_finish (loop->engine, result, &error);
-
-  if (answer == NULL)
-    g_error ("Call to %s failed: %s", loop->target, error->message);
-  if (loop->expected_len > 0 && g_str_equal (loop->method, "echo") &&
-      (!JSON_NODE_HOLDS_VALUE (answer) ||
-       strlen (json_node_get_string (answer)) != loop->expected_len))
-    g_error ("%s.echo did not echo its argument", loop->target);
-}
-
-static void
-on_sequential_done (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  CallLoop *loop = user_data;
-
-  check_answer (loop, result);
-  loop->done = TRUE;
-}
-
-static void
-call_once (CallLoop *loop)
-{
-  loop->done = FALSE;
-  plug_engine_call (loop->engine, CALLER, loop->target, loop->method, loop->args, NULL,
-                    on_sequential_done, loop);
-  while (!loop->done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static void
-call_loop_init (CallLoop   *loop,
-                PlugEngine *engine,
-                const char *target,
-                gsize       payload_len)
-{
-  memset (loop, 0, sizeof *loop);
-  loop->engine = engine;
-  loop->target = target;
-  loop->method = "echo";
-  loop->args = payload_args (payload_len);
-  loop->expected_len = payload_len;
-  bench_timer_init (&loop->timer, &length);
-}
-
-static void
-call_loop_clear (CallLoop *loop)
-{
-  g_clear_pointer (&loop->args, json_array_unref);
-  bench_timer_clear (&loop->timer);
-}
-
-static void
-run_sequential (CallLoop   *loop,
-                const char *id)
-{
-  for (guint i = 0; i < WARMUP_CALLS; i++)
-    call_once (loop);
-
-  bench_timer_start (&loop->timer);
-  while (bench_timer_more (&loop->timer))
-    {
-      guint64 t0 = bench_now_ns ();
-
-      call_once (loop);
-      bench_timer_add_latency (&loop->timer, bench_now_ns () - t0);
-      loop->timer.done++;
-    }
-  bench_timer_stop (&loop->timer);
-  bench_record_timer (id, &loop->timer);
-}
-
-static void
-measure_sequential (PlugEngine *engine,
-                    const char *target,
-                    gsize       payload_len,
-                    const char *id)
-{
-  CallLoop loop;
-
-  call_loop_init (&loop, engine, target, payload_len);
-  run_sequential (&loop, id);
-  call_loop_clear (&loop);
-}
-
-static void on_flight_done (GObject      *object,
-                            GAsyncResult *result,
-                            gpointer      user_data);
-
-static void
-start_flight_call (CallLoop *loop)
-{
-  loop->outstanding++;
-  plug_engine_call (loop->engine, CALLER, loop->target, loop->method, loop->args, NULL,
-                    on_flight_done, loop);
-}
-
-static void
-on_flight_done (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  CallLoop *loop = user_data;
-
-  check_answer (loop, result);
-  loop->outstanding--;
-  loop->timer.done++;
-  loop->sending = loop->sending && bench_timer_more (&loop->timer);
-  if (loop->sending)
-    start_flight_call (loop);
-}
-
-static void
-measure_in_flight (PlugEngine *engine,
-                   const char *target,
-                   gsize       payload_len,
-                   const char *id)
-{
-  g_autofree char *rate_id = g_strconcat (id, ".rate", NULL);
-  CallLoop loop;
-
-  call_loop_init (&loop, engine, target, payload_len);
-  for (guint i = 0; i < WARMUP_CALLS; i++)
-    call_once (&loop);
-
-  loop.sending = TRUE;
-  bench_timer_start (&loop.timer);
-  for (guint i = 0; i < DEPTH; i++)
-    start_flight_call (&loop);
-  while (loop.outstanding > 0)
-    g_main_context_iteration (NULL, TRUE);
-  bench_timer_stop (&loop.timer);
-  bench_record (rate_id, bench_timer_rate (&loop.timer));
-  call_loop_clear (&loop);
-}
-
-/* Activation of a fresh plugin process until its first answer, in ms. */
-static void
-measure_activation (PlugEngine *engine,
-                    const char *target,
-                    const char *id)
-{
-  BenchLength count = { 0, length.iterations > 0 ? MIN (length.iterations, 10u) : 10, 1 };
-  CallLoop loop;
-
-  call_loop_init (&loop, engine, target, SMALL);
-  loop.timer.length = &count;
-  bench_timer_start (&loop.timer);
-  while (bench_timer_more (&loop.timer))
-    {
-      g_autoptr(GError) error = NULL;
-      guint64 t0;
-
-      deactivate (engine, target);
-      t0 = bench_now_ns ();
-      if (!activate (engine, target, &error))
-        g_error ("Could not activate %s: %s", target, error->message);
-      call_once (&loop);
-      bench_timer_add_latency (&loop.timer, bench_now_ns () - t0);
-      loop.timer.done++;
-    }
-  bench_record (id, bench_timer_percentile_us (&loop.timer, 50) / 1e3);
-  call_loop_clear (&loop);
-}
 
 /* Figure groups */
 
@@ -373,12 +52,12 @@ group_direct (void)
 static void
 group_in_process (void)
 {
-  g_autoptr(PlugEngine) engine = engine_new ();
+  g_autoptr(PlugEngine) engine = bench_engine_new ();
 
-  register_in_process (engine, "echo", echo_method);
-  measure_sequential (engine, "echo", SMALL, "inproc.16");
-  measure_sequential (engine, "echo", LARGE, "inproc.64k");
-  measure_in_flight (engine, "echo", SMALL, "inproc.flight256");
+  bench_engine_add_in_process (engine, "echo", echo_method, DEPTH);
+  bench_measure_echo (engine, "echo", SMALL, &length, "inproc.16");
+  bench_measure_echo (engine, "echo", LARGE, &length, "inproc.64k");
+  bench_measure_echo_in_flight (engine, "echo", SMALL, DEPTH, &length, "inproc.flight256");
 }
 
 /* An engine with @plugin (through @connector when not NULL) registered
@@ -388,33 +67,26 @@ engine_with_plugin (const char *plugin,
                     const char *connector,
                     guint       concurrency)
 {
-  g_autoptr(PlugProfile) profile = profile_for (plugin, connector, concurrency);
-  g_autoptr(PlugEngine) engine = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(PlugProfile) profile = bench_profile_for (plugin, connector, concurrency);
 
   if (profile == NULL)
     {
       g_printerr ("bench-calls: no manifest for %s, skipped\n", plugin);
       return NULL;
     }
-  engine = engine_new ();
-  if (plug_engine_register_profile (engine, profile, &error) == NULL ||
-      !activate (engine, plugin, &error))
-    {
-      g_printerr ("bench-calls: %s%s%s not available, skipped: %s\n", plugin,
-                  connector != NULL ? " on " : "", connector != NULL ? connector : "",
-                  error->message);
-      return NULL;
-    }
-  return g_steal_pointer (&engine);
+  return bench_engine_with_profile ("bench-calls", profile);
 }
 
-static void
-measure_plugin (const char *plugin,
-                const char *connector,
-                const char *prefix)
+/* Sequential 16 B and 64 KiB calls and activations on @profile, 256 in
+ * flight on @deep_profile (the same at concurrency 256). */
+void
+bench_calls_measure_plugin (PlugProfile *profile,
+                            PlugProfile *deep_profile,
+                            const char  *prefix)
 {
-  g_autoptr(PlugEngine) engine = engine_with_plugin (plugin, connector, 0);
+  /* A copy: a connector may update the profile, and its strings with it. */
+  g_autofree char *plugin = g_strdup (plug_profile_get_name (profile));
+  g_autoptr(PlugEngine) engine = bench_engine_with_profile ("bench-calls", profile);
   g_autoptr(PlugEngine) deep = NULL;
   g_autofree char *small_id = g_strconcat (prefix, ".16", NULL);
   g_autofree char *large_id = g_strconcat (prefix, ".64k", NULL);
@@ -423,28 +95,43 @@ measure_plugin (const char *plugin,
 
   if (engine == NULL)
     return;
-  measure_sequential (engine, plugin, SMALL, small_id);
+  bench_measure_echo (engine, plugin, SMALL, &length, small_id);
   if (!small_only)
     {
-      measure_sequential (engine, plugin, LARGE, large_id);
-      measure_activation (engine, plugin, activation_id);
+      bench_measure_echo (engine, plugin, LARGE, &length, large_id);
+      bench_measure_activation (engine, plugin, &length, activation_id);
     }
-  deactivate (engine, plugin);
+  bench_engine_deactivate (engine, plugin);
   if (small_only)
     return;
 
-  /* 256 in flight need a profile that lets the plugin run them. */
-  deep = engine_with_plugin (plugin, connector, DEPTH);
+  deep = bench_engine_with_profile ("bench-calls", deep_profile);
   if (deep == NULL)
     return;
-  measure_in_flight (deep, plugin, SMALL, flight_id);
-  deactivate (deep, plugin);
+  bench_measure_echo_in_flight (deep, plugin, SMALL, DEPTH, &length, flight_id);
+  bench_engine_deactivate (deep, plugin);
+}
+
+static void
+measure_plugin (const char *plugin,
+                const char *prefix)
+{
+  g_autoptr(PlugProfile) profile = bench_profile_for (plugin, NULL, 0);
+  /* 256 in flight need a profile that lets the plugin run them. */
+  g_autoptr(PlugProfile) deep = bench_profile_for (plugin, NULL, DEPTH);
+
+  if (profile == NULL)
+    {
+      g_printerr ("bench-calls: no manifest for %s, skipped\n", plugin);
+      return;
+    }
+  bench_calls_measure_plugin (profile, deep, prefix);
 }
 
 static void
 group_child_c (void)
 {
-  measure_plugin ("echo", NULL, "child.c");
+  measure_plugin ("echo", "child.c");
 }
 
 static void
@@ -457,7 +144,7 @@ group_child_node (void)
       g_printerr ("bench-calls: node is not on PATH, Node plugin skipped\n");
       return;
     }
-  measure_plugin ("node-echo", NULL, "child.node");
+  measure_plugin ("node-echo", "child.node");
 }
 
 static void
@@ -470,7 +157,7 @@ group_thread (void)
       g_printerr ("bench-calls: no thread connector, thread call skipped\n");
       return;
     }
-  measure_plugin ("echo-thread", NULL, "thread.c");
+  measure_plugin ("echo-thread", "thread.c");
 }
 
 /* libm's sqrt through libffi, on the native connector's worker. */
@@ -478,17 +165,43 @@ static void
 group_native (void)
 {
   g_autoptr(PlugEngine) engine = engine_with_plugin ("libm", NULL, 0);
-  CallLoop loop;
+  BenchEngineCalls calls;
+  JsonArray *args;
 
   if (engine == NULL)
     return;
-  call_loop_init (&loop, engine, "libm", 0);
-  loop.method = "sqrt";
-  json_array_remove_element (loop.args, 0);
-  json_array_add_double_element (loop.args, 2.0);
-  run_sequential (&loop, "native.sqrt");
-  call_loop_clear (&loop);
-  deactivate (engine, "libm");
+  args = json_array_new ();
+  json_array_add_double_element (args, 2.0);
+  bench_engine_calls_init (&calls, &length, engine, "libm", "sqrt", args, NULL);
+  bench_calls_sequential (&calls.calls, BENCH_WARMUP_CALLS, "native.sqrt");
+  bench_engine_calls_clear (&calls);
+  bench_engine_deactivate (engine, "libm");
+}
+
+/* The child C call's CPU time (getrusage of this process and of the
+ * plugin once reaped, its start and warm-up included) per call, and the
+ * CPUs it kept busy: "child.c.cpu.16.p50/.p99/.rate/.cpu/.load". Run in
+ * a fresh process by the spin group, once per setting of
+ * PLUGCTL_SPIN_US. */
+static void
+group_child_c_cpu (void)
+{
+  g_autoptr(PlugEngine) engine = engine_with_plugin ("echo", NULL, 0);
+  BenchEngineCalls calls;
+  guint64 cpu0, calls_made;
+  double cpu_us;
+
+  if (engine == NULL)
+    return;
+  cpu0 = bench_cpu_ns ();
+  bench_engine_calls_init_echo (&calls, &length, engine, "echo", SMALL);
+  bench_calls_sequential (&calls.calls, BENCH_WARMUP_CALLS, "child.c.cpu.16");
+  calls_made = BENCH_WARMUP_CALLS + calls.calls.timer.done;
+  bench_engine_deactivate (engine, "echo");
+  cpu_us = (bench_cpu_ns () - cpu0) / 1e3 / calls_made;
+  bench_record ("child.c.cpu.16.cpu", cpu_us);
+  bench_record ("child.c.cpu.16.load", cpu_us * bench_timer_rate (&calls.calls.timer) / 1e6);
+  bench_engine_calls_clear (&calls);
 }
 
 static void
@@ -515,19 +228,20 @@ emit_tick (PlugEngine *engine,
 static void
 group_events (void)
 {
-  g_autoptr(PlugEngine) engine = engine_new ();
-  g_autoptr(JsonArray) args = payload_args (SMALL);
+  g_autoptr(PlugEngine) engine = bench_engine_new ();
+  g_autoptr(JsonArray) args = json_array_new ();
   guint64 deliveries = 0;
   gboolean deferred;
   BenchTimer timer;
 
-  register_in_process (engine, "emitter", NULL);
+  json_array_add_string_element (args, "xxxxxxxxxxxxxxxx");
+  bench_engine_add_in_process (engine, "emitter", NULL, DEPTH);
   for (guint i = 0; i < LISTENERS; i++)
     {
       g_autofree char *name = g_strdup_printf ("listener-%03u", i);
       g_autoptr(GError) error = NULL;
 
-      register_in_process (engine, name, NULL);
+      bench_engine_add_in_process (engine, name, NULL, DEPTH);
       if (!plug_engine_on (engine, name, "emitter", "tick", on_event, &deliveries,
                            NULL, &error))
         g_error ("on: %s", error->message);
@@ -564,9 +278,72 @@ group_raw (void)
   g_autofree char *small = bench_wire_request (SMALL);
   g_autofree char *large = bench_wire_request (LARGE);
 
-  bench_raw_pingpong (&length, small, "raw.16");
-  bench_raw_pingpong (&length, large, "raw.64k");
+  bench_raw_pingpong (&length, small, 0, "raw.16");
+  bench_raw_pingpong (&length, large, 0, "raw.64k");
   bench_raw_pipelined (&length, small, DEPTH, "raw.flight256");
+  bench_raw_pingpong (&length, small, SPIN_NS, "raw.spin.16");
+}
+
+/* Runs the child-c-cpu group in a fresh process whose environment has
+ * PLUGCTL_SPIN_US=@spin_us (unset when NULL: the library's default), the
+ * plugin's too, and records its figures as "<prefix>.*". A fresh process,
+ * as the library may read the variable once. */
+static void
+measure_child_c_cpu_with (const char *spin_us,
+                          const char *prefix)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  JsonObject *measurements;
+  g_autoptr(GList) ids = NULL;
+
+  if (spin_us != NULL)
+    g_subprocess_launcher_setenv (launcher, "PLUGCTL_SPIN_US", spin_us, TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "PLUGCTL_SPIN_US");
+  g_ptr_array_add (argv, g_file_read_link ("/proc/self/exe", NULL));
+  g_ptr_array_add (argv, g_strdup ("--only=child-c-cpu"));
+  g_ptr_array_add (argv, g_strdup ("--json"));
+  g_ptr_array_add (argv, g_strdup ("--runs=1"));
+  g_ptr_array_add (argv, g_strdup_printf ("--duration=%g", length.duration_s));
+  g_ptr_array_add (argv, g_strdup_printf ("--iterations=%u", length.iterations));
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  if (process == NULL ||
+      !g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error) ||
+      !json_parser_load_from_data (parser, out, -1, &error))
+    g_error ("bench-calls --only=child-c-cpu: %s", error->message);
+  if (!g_subprocess_get_successful (process))
+    g_error ("bench-calls --only=child-c-cpu failed");
+
+  measurements = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)),
+                                                "measurements");
+  ids = json_object_get_members (measurements);
+  for (GList *l = ids; l != NULL; l = l->next)
+    {
+      const char *id = l->data;
+      g_autofree char *mine = NULL;
+
+      if (!g_str_has_prefix (id, "child.c.cpu.16.") ||
+          JSON_NODE_HOLDS_NULL (json_object_get_member (measurements, id)))
+        continue;
+      mine = g_strconcat (prefix, id + strlen ("child.c.cpu.16"), NULL);
+      bench_record (mine, json_object_get_double_member (measurements, id));
+    }
+}
+
+/* The child C call with the library's spin-before-block at its default and
+ * off, each with its CPU time per call: "spin.default.*", "spin.off.*". */
+static void
+group_spin (void)
+{
+  measure_child_c_cpu_with (NULL, "spin.default");
+  measure_child_c_cpu_with ("0", "spin.off");
 }
 
 static void
@@ -585,26 +362,47 @@ typedef struct
 {
   const char *name;
   void      (*func) (void);
+  gboolean    by_default;  /* else only when --only names it */
 } Group;
 
 /* The thread group last: a group that leaks (the thread connector did)
  * makes every fork after it slower, activations included. */
 static const Group groups[] = {
-  { "direct", group_direct },
-  { "inproc", group_in_process },
-  { "raw", group_raw },
-  { "queue", group_queue },
-  { "child-c", group_child_c },
-  { "child-node", group_child_node },
-  { "events", group_events },
-  { "spawn", group_spawn },
-  { "native", group_native },
-  { "thread", group_thread },
+  { "direct", group_direct, TRUE },
+  { "inproc", group_in_process, TRUE },
+  { "raw", group_raw, TRUE },
+  { "queue", group_queue, TRUE },
+  { "child-c", group_child_c, TRUE },
+  { "spin", group_spin, TRUE },
+  { "child-c-cpu", group_child_c_cpu, FALSE },
+  { "child-node", group_child_node, TRUE },
+  { "network", bench_calls_group_network, TRUE },
+  { "events", group_events, TRUE },
+  { "spawn", group_spawn, TRUE },
+  { "native", group_native, TRUE },
+  { "thread", group_thread, TRUE },
 };
 
 #define RAW      "raw socketpair ping-pong"
 #define PIPE256  "raw socketpair, 256 pipelined"
 #define SPAWN    "posix_spawn + wait of true"
+#define RAWSPIN  "raw socketpair, spinning ≤ 20 µs"
+#define CHILDC   "child C, same figure"
+#define NET_ROWS(name, pre, remix)                                                           \
+  { name ", 16 B, p50", "µs", pre ".16.p50", "child.c.16.p50", CHILDC, "call." remix ".16.p50", \
+    "≤ 0.5× Remix" },                                                                         \
+  { name ", 16 B, p99", "µs", pre ".16.p99", "child.c.16.p99", CHILDC, "call." remix ".16.p99", \
+    NULL },                                                                                   \
+  { name ", 16 B, sequential", "calls/s", pre ".16.rate", "child.c.16.rate", CHILDC,          \
+    "call." remix ".16.rate", NULL },                                                         \
+  { name ", 64 KiB, p50", "µs", pre ".64k.p50", "child.c.64k.p50", CHILDC,                    \
+    "call." remix ".64k.p50", NULL },                                                         \
+  { name ", 64 KiB, p99", "µs", pre ".64k.p99", "child.c.64k.p99", CHILDC,                    \
+    "call." remix ".64k.p99", NULL },                                                         \
+  { name ", 256 in flight", "calls/s", pre ".flight256.rate", "child.c.flight256.rate",       \
+    CHILDC, "flight." remix ".rate", NULL },                                                  \
+  { name ", connect → first answer", "ms", "activation." pre, "activation.child.c",           \
+    "child C, start → first answer", "activation." remix, NULL }
 
 static const BenchRow rows[] = {
   { "in-process call, 16 B, p50", "µs", "inproc.16.p50", "direct.call", "direct C call",
@@ -628,6 +426,34 @@ static const BenchRow rows[] = {
     "call.child.64k.rate", NULL },
   { "child C, 256 in flight", "calls/s", "child.c.flight256.rate", "raw.flight256.rate", PIPE256,
     "flight.child.rate", "≥ 150 k/s, ≥ 15× Remix" },
+  { "child C, 16 B, p50, spin default", "µs", "spin.default.p50", "raw.spin.16.p50", RAWSPIN,
+    "call.child.16.p50", "≤ 3× base, ≤ 0.33× Remix" },
+  { "child C, 16 B, p99, spin default", "µs", "spin.default.p99", "raw.spin.16.p99", RAWSPIN,
+    "call.child.16.p99", NULL },
+  { "child C, 16 B, sequential, spin default", "calls/s", "spin.default.rate", "raw.spin.16.rate",
+    RAWSPIN, "call.child.16.rate", NULL },
+  { "child C, 16 B, CPU per call, spin default", "µs", "spin.default.cpu", "raw.spin.16.cpu",
+    RAWSPIN, NULL, NULL },
+  { "child C, 16 B, CPUs busy, spin default", "CPUs", "spin.default.load", NULL, NULL, NULL,
+    NULL },
+  { "child C, 16 B, p50, PLUGCTL_SPIN_US=0", "µs", "spin.off.p50", "raw.16.p50", RAW,
+    "call.child.16.p50", "≤ 3× base, ≤ 0.33× Remix" },
+  { "child C, 16 B, p99, PLUGCTL_SPIN_US=0", "µs", "spin.off.p99", "raw.16.p99", RAW,
+    "call.child.16.p99", NULL },
+  { "child C, 16 B, sequential, PLUGCTL_SPIN_US=0", "calls/s", "spin.off.rate", "raw.16.rate",
+    RAW, "call.child.16.rate", NULL },
+  { "child C, 16 B, CPU per call, PLUGCTL_SPIN_US=0", "µs", "spin.off.cpu", "raw.16.cpu", RAW,
+    NULL, NULL },
+  { "child C, 16 B, CPUs busy, PLUGCTL_SPIN_US=0", "CPUs", "spin.off.load", NULL, NULL, NULL,
+    NULL },
+  { "child C, 16 B, p50, spin default", "µs", "spin.default.p50", "spin.off.p50",
+    "the same, PLUGCTL_SPIN_US=0", NULL, NULL },
+  { "child C, 16 B, CPU per call, spin default", "µs", "spin.default.cpu", "spin.off.cpu",
+    "the same, PLUGCTL_SPIN_US=0", NULL, NULL },
+  { "machine: raw socketpair, spin ≤ 20 µs, p50", "µs", "raw.spin.16.p50", "raw.16.p50",
+    RAW " (blocking)", NULL, NULL },
+  { "machine: raw socketpair, spin ≤ 20 µs, CPU/call", "µs", "raw.spin.16.cpu", "raw.16.cpu",
+    RAW " (blocking)", NULL, NULL },
   { "child Node, 16 B, p50", "µs", "child.node.16.p50", "raw.16.p50", RAW, "call.child.16.p50",
     "≤ 0.75× Remix" },
   { "child Node, 16 B, p99", "µs", "child.node.16.p99", "raw.16.p99", RAW, "call.child.16.p99", NULL },
@@ -637,6 +463,8 @@ static const BenchRow rows[] = {
     "call.child.64k.p50", NULL },
   { "child Node, 256 in flight", "calls/s", "child.node.flight256.rate", "raw.flight256.rate",
     PIPE256, "flight.child.rate", NULL },
+  NET_ROWS ("WebSocket", "ws", "ws"),
+  NET_ROWS ("socket.io", "sio", "sio"),
   { "thread call, 16 B, p50", "µs", "thread.c.16.p50", "gasyncqueue.p50", "GAsyncQueue ping-pong",
     NULL, "≤ 1.3× base" },
   { "thread call, 16 B, p99", "µs", "thread.c.16.p99", "gasyncqueue.p99", "GAsyncQueue ping-pong",
@@ -670,14 +498,14 @@ static const BenchRow rows[] = {
 };
 
 static gboolean
-group_selected (const char *name)
+group_selected (const Group *group)
 {
   g_auto(GStrv) names = NULL;
 
   if (only == NULL)
-    return TRUE;
+    return group->by_default;
   names = g_strsplit (only, ",", -1);
-  return g_strv_contains ((const char * const *) names, name);
+  return g_strv_contains ((const char * const *) names, group->name);
 }
 
 int
@@ -697,8 +525,8 @@ main (int   argc,
     { "small-only", 0, 0, G_OPTION_ARG_NONE, &small_only,
       "Plugins: only the sequential 16 B calls (to profile them)", NULL },
     { "only", 0, 0, G_OPTION_ARG_STRING, &only,
-      "Comma-separated groups: direct, inproc, raw, queue, child-c, child-node, "
-      "events, spawn, native, thread", "LIST" },
+      "Comma-separated groups: direct, inproc, raw, queue, child-c, spin, child-node, "
+      "network, events, spawn, native, thread (and child-c-cpu, which spin runs)", "LIST" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- plugctl call benchmarks");
@@ -727,7 +555,7 @@ main (int   argc,
    * next run of another. */
   for (gsize i = 0; i < G_N_ELEMENTS (groups); i++)
     for (guint run = 0; run < length.runs; run++)
-      if (group_selected (groups[i].name))
+      if (group_selected (&groups[i]))
         {
           g_printerr ("bench-calls: run %u/%u: %s\n", run + 1, length.runs, groups[i].name);
           groups[i].func ();

@@ -30,6 +30,8 @@ extern char **environ;
 #define WARMUP  200
 #define REQUEST "[\"echo\",\"echo\",\"hi\"]\n"
 #define ANSWER  "{\"result\":\"hi\"}\n"
+#define REGISTERED 1000
+#define ACTIVE     100
 
 static BenchLength length = { 1.0, 0, 3 };
 static gboolean pin;
@@ -318,9 +320,9 @@ measure_rss (const char * const *argv)
   child_wait (&child, argv[0]);
 }
 
-/* A plugin dir with the echo manifest at concurrency 256. */
-static char *
-deep_plugin_dir (void)
+/* The build tree's echo manifest, its command and cwd made absolute. */
+static JsonParser *
+load_echo_manifest (void)
 {
   g_auto(GStrv) dirs = plug_profile_search_path (NULL);
   const char *builddir = g_getenv ("PLUGCTL_PLUGINS_BUILDDIR");
@@ -329,8 +331,6 @@ deep_plugin_dir (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *command = NULL;
   g_autofree char *manifest_dir = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *target = NULL;
   JsonObject *object;
 
   manifest = builddir != NULL ? g_build_filename (builddir, "echo.json", NULL) : NULL;
@@ -347,28 +347,102 @@ deep_plugin_dir (void)
   command = g_canonicalize_filename (json_object_get_string_member (object, "command"), manifest_dir);
   json_object_set_string_member (object, "command", command);
   json_object_set_string_member (object, "cwd", manifest_dir);
-  json_object_set_int_member (object, "concurrency", DEPTH);
+  return g_steal_pointer (&parser);
+}
 
-  dir = g_dir_make_tmp ("plugctl-bench-XXXXXX", &error);
+/* A new plugin dir: the echo manifest at @concurrency as `echo` when
+ * @count is 0, else @count copies of it named echo-0000, echo-0001, … */
+static char *
+plugin_dir_new (guint count,
+                guint concurrency)
+{
+  g_autoptr(JsonParser) parser = load_echo_manifest ();
+  JsonObject *object = json_node_get_object (json_parser_get_root (parser));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("plugctl-bench-XXXXXX", &error);
+
   if (dir == NULL)
     g_error ("%s", error->message);
-  target = g_build_filename (dir, "echo.json", NULL);
-  {
-    g_autofree char *text = json_to_string (json_parser_get_root (parser), TRUE);
+  if (concurrency > 0)
+    json_object_set_int_member (object, "concurrency", concurrency);
+  for (guint i = 0; i < MAX (count, 1u); i++)
+    {
+      g_autofree char *name = count > 0 ? g_strdup_printf ("echo-%04u", i) : g_strdup ("echo");
+      g_autofree char *file = g_strconcat (name, ".json", NULL);
+      g_autofree char *target = g_build_filename (dir, file, NULL);
+      g_autofree char *text = NULL;
 
-    if (!g_file_set_contents (target, text, -1, &error))
-      g_error ("%s", error->message);
-  }
+      json_object_set_string_member (object, "name", name);
+      text = json_to_string (json_parser_get_root (parser), TRUE);
+      if (!g_file_set_contents (target, text, -1, &error))
+        g_error ("%s", error->message);
+    }
   return g_steal_pointer (&dir);
 }
 
 static void
-remove_plugin_dir (const char *dir)
+plugin_dir_remove (const char *dir)
 {
-  g_autofree char *file = g_build_filename (dir, "echo.json", NULL);
+  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
+  const char *name;
 
-  g_unlink (file);
+  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *file = g_build_filename (dir, name, NULL);
+
+      g_unlink (file);
+    }
   g_rmdir (dir);
+}
+
+/* Calls echo-0000 … echo-<active - 1> of @dir in one `plugctl batch`
+ * and records its RSS once echo-0000 answered ("<id>.1active", also
+ * returned) and once all did ("<id>.<active>active"), in MiB. */
+static double
+measure_rss_registered (const char *dir,
+                        guint       active,
+                        const char *id)
+{
+  g_auto(GStrv) env = g_environ_setenv (g_get_environ (), "PLUGCTL_PLUGIN_PATH", dir, TRUE);
+  const char *batch_argv[] = { plugctl, "batch", NULL };
+  g_autoptr(GString) requests = g_string_new (NULL);
+  g_autofree char *one_id = g_strconcat (id, ".1active", NULL);
+  g_autofree char *all_id = g_strdup_printf ("%s.%uactive", id, active);
+  gsize answered = 0;
+  double one_active;
+  Child child;
+
+  for (guint i = 0; i < active; i++)
+    g_string_append_printf (requests, "[\"echo-%04u\",\"echo\",\"hi\"]\n", i);
+  child_spawn (&child, batch_argv, env, TRUE);
+  write_all (child.to_child, requests->str, strchr (requests->str, '\n') + 1 - requests->str);
+  while (read_lines (&child) == 0)
+    ;
+  one_active = bench_read_rss_kib (child.pid) / 1024.0;
+  bench_record (one_id, one_active);
+  if (active > 1)
+    {
+      const char *rest = strchr (requests->str, '\n') + 1;
+
+      write_all (child.to_child, rest, requests->str + requests->len - rest);
+      while (answered < active - 1)
+        answered += read_lines (&child);
+      bench_record (all_id, bench_read_rss_kib (child.pid) / 1024.0);
+    }
+  child_wait (&child, plugctl);
+  return one_active;
+}
+
+/* plugctl's RSS with 1 and with 1000 registered plugins (one active),
+ * the KiB each registered plugin costs, and the RSS with 100 active. */
+static void
+measure_rss_many (const char *one_dir,
+                  const char *many_dir)
+{
+  double one = measure_rss_registered (one_dir, 1, "rss.reg1");
+  double many = measure_rss_registered (many_dir, ACTIVE, "rss.reg1000");
+
+  bench_record ("rss.per_registered", (many - one) * 1024 / (REGISTERED - 1));
 }
 
 static const BenchRow rows[] = {
@@ -385,10 +459,18 @@ static const BenchRow rows[] = {
   { "engine RSS, 1 active child (plugctl batch)", "MiB", "rss.engine", NULL, NULL,
     "rss.engine", "≤ 8 MiB" },
   { "C echo plugin process RSS", "MiB", "rss.plugin", NULL, NULL, "rss.plugin", "≤ 2 MiB" },
+  { "engine RSS, 1000 registered / 1 active", "MiB", "rss.reg1000.1active", "rss.reg1.1active",
+    "1 registered / 1 active", NULL, NULL },
+  { "engine RSS, 1000 registered / 100 active", "MiB", "rss.reg1000.100active",
+    "rss.reg1.1active", "1 registered / 1 active", NULL, NULL },
+  { "engine RSS per registered plugin", "KiB", "rss.per_registered", NULL, NULL,
+    "rss.per_registered", "≤ 4 KiB" },
 };
 
 static void
-run_once (const char *deep_dir)
+run_once (const char *deep_dir,
+          const char *one_dir,
+          const char *many_dir)
 {
   g_auto(GStrv) deep_env = g_environ_setenv (g_get_environ (), "PLUGCTL_PLUGIN_PATH",
                                              deep_dir, TRUE);
@@ -403,6 +485,7 @@ run_once (const char *deep_dir)
   measure_lines (batch_argv, deep_env, ANSWER, "batch-c256");
   measure_lines (cat_argv, NULL, REQUEST, "cat");
   measure_rss (batch_argv);
+  measure_rss_many (one_dir, many_dir);
 }
 
 int
@@ -426,6 +509,8 @@ main (int   argc,
   g_autoptr(GOptionContext) context = g_option_context_new ("- plugctl command benchmarks");
   g_autoptr(GError) error = NULL;
   g_autofree char *deep_dir = NULL;
+  g_autofree char *one_dir = NULL;
+  g_autofree char *many_dir = NULL;
   g_autofree char *title = NULL;
 
   g_option_context_add_main_entries (context, entries, NULL);
@@ -446,13 +531,17 @@ main (int   argc,
   if (pin)
     g_printerr ("bench-cli: pinned to CPU %d\n", bench_pin_to_one_cpu ());
 
-  deep_dir = deep_plugin_dir ();
+  deep_dir = plugin_dir_new (0, DEPTH);
+  one_dir = plugin_dir_new (1, 0);
+  many_dir = plugin_dir_new (REGISTERED, 0);
   for (guint run = 0; run < length.runs; run++)
     {
       g_printerr ("bench-cli: run %u/%u\n", run + 1, length.runs);
-      run_once (deep_dir);
+      run_once (deep_dir, one_dir, many_dir);
     }
-  remove_plugin_dir (deep_dir);
+  plugin_dir_remove (deep_dir);
+  plugin_dir_remove (one_dir);
+  plugin_dir_remove (many_dir);
 
   if (json_output)
     {

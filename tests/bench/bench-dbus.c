@@ -22,6 +22,7 @@
 #include <gio/gio.h>
 #include <plugctl.h>
 
+#include "bench-engine.h"
 #include "bench-util.h"
 
 #define ECHO_NAME     "org.plugctl.Bench.Echo"
@@ -31,9 +32,8 @@
 #define ENGINE_PATH   "/org/plugctl/Engine1"
 #define BUS_NAME      "org.freedesktop.DBus"
 #define BUS_PATH      "/org/freedesktop/DBus"
-#define CALLER        "bench"
 #define PAYLOAD       "hi"
-#define WARMUP_CALLS  200
+#define WARMUP_CALLS  BENCH_WARMUP_CALLS
 #define SETUP_WAIT_MS 20000
 /* Below the test bus's max_replies_per_connection (128). */
 #define DEPTH         100
@@ -177,310 +177,103 @@ start_echo_service (const char *self)
   return g_steal_pointer (&service);
 }
 
-/* The engine */
-
-static void
-on_async_done (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static gboolean
-activate (PlugEngine  *engine,
-          const char  *name,
-          GError     **error)
-{
-  GAsyncResult *slot = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-
-  plug_engine_activate (engine, name, NULL, on_async_done, &slot);
-  bench_wait_pointer ((gpointer const *) &slot, SETUP_WAIT_MS, "an activation");
-  result = slot;
-  return plug_engine_activate_finish (engine, result, error);
-}
-
-static void
-deactivate (PlugEngine *engine,
-            const char *name)
-{
-  GAsyncResult *slot = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (!plug_engine_is_active (engine, name))
-    return;
-  plug_engine_deactivate (engine, name, NULL, on_async_done, &slot);
-  bench_wait_pointer ((gpointer const *) &slot, SETUP_WAIT_MS, "a deactivation");
-  result = slot;
-  if (!plug_engine_deactivate_finish (engine, result, &error))
-    g_warning ("Could not deactivate %s: %s", name, error->message);
-}
-
-/* The manifest @name of $PLUGCTL_PLUGINS_BUILDDIR or the search path, at
- * @concurrency when > 0; NULL when there is none. */
-static PlugProfile *
-profile_for (const char *name,
-             guint       concurrency)
-{
-  g_autoptr(GPtrArray) dirs = g_ptr_array_new ();
-  g_auto(GStrv) search = plug_profile_search_path (NULL);
-  g_autoptr(GPtrArray) profiles = NULL;
-  const char *builddir = g_getenv ("PLUGCTL_PLUGINS_BUILDDIR");
-
-  if (builddir != NULL)
-    g_ptr_array_add (dirs, (gpointer) builddir);
-  for (guint i = 0; search[i] != NULL; i++)
-    g_ptr_array_add (dirs, search[i]);
-  g_ptr_array_add (dirs, NULL);
-
-  profiles = plug_profile_load_dirs ((const char * const *) dirs->pdata, NULL);
-  for (guint i = 0; i < profiles->len; i++)
-    {
-      PlugProfile *profile = profiles->pdata[i];
-
-      if (g_strcmp0 (plug_profile_get_name (profile), name) != 0)
-        continue;
-      if (concurrency > 0)
-        plug_profile_set_concurrency (profile, concurrency);
-      return g_object_ref (profile);
-    }
-  return NULL;
-}
-
-/* An engine with the caller and @plugin registered, @plugin active; NULL
- * (and a note) when it is not available here. */
+/* An engine with BENCH_CALLER and @plugin registered, @plugin active;
+ * NULL (and a note) when it is not available here. */
 static PlugEngine *
 engine_with_plugin (const char *plugin,
                     guint       concurrency)
 {
-  g_autoptr(PlugEngine) engine = plug_engine_new ();
-  g_autoptr(PlugProfile) caller = plug_profile_new (CALLER);
-  g_autoptr(PlugPlugin) caller_plugin = plug_plugin_new (caller);
-  g_autoptr(PlugProfile) profile = profile_for (plugin, concurrency);
-  g_autoptr(GError) error = NULL;
+  g_autoptr(PlugProfile) profile = bench_profile_for (plugin, NULL, concurrency);
 
-  if (!plug_engine_register (engine, caller_plugin, &error) ||
-      !activate (engine, CALLER, &error))
-    g_error ("Caller plugin: %s", error->message);
   if (profile == NULL)
     {
       g_printerr ("bench-dbus: no manifest for %s, skipped\n", plugin);
       return NULL;
     }
-  if (plug_engine_register_profile (engine, profile, &error) == NULL ||
-      !activate (engine, plugin, &error))
-    {
-      g_printerr ("bench-dbus: %s not available, skipped: %s\n", plugin, error->message);
-      return NULL;
-    }
-  return g_steal_pointer (&engine);
+  return bench_engine_with_profile ("bench-dbus", profile);
 }
 
-/* What a figure calls: a D-Bus method, or a plugin method through the
- * engine. Either answers with the string @expected. */
-
+/* D-Bus method calls that answer with the string @expected. */
 typedef struct
 {
-  /* D-Bus */
+  BenchCalls       calls;
   GDBusConnection *connection;
   const char      *name;
   const char      *path;
   const char      *interface;
   const char      *member;
   GVariant        *parameters;
-  /* engine */
-  PlugEngine      *engine;
-  const char      *plugin;
-  const char      *method;
-  JsonArray       *args;
-
   const char      *expected;
-  BenchTimer       timer;
-  guint            outstanding;
-  gboolean         done;
-  gboolean         sending;
-} Target;
+} DBusCalls;
 
 static void
-target_init_dbus (Target     *target,
-                  const char *name,
-                  const char *path,
-                  const char *interface,
-                  const char *member,
-                  GVariant   *parameters,
-                  const char *expected)
+dbus_call_start (BenchCalls          *base,
+                 GAsyncReadyCallback  callback)
 {
-  memset (target, 0, sizeof *target);
-  target->connection = bus;
-  target->name = name;
-  target->path = path;
-  target->interface = interface;
-  target->member = member;
-  target->parameters = g_variant_ref_sink (parameters);
-  target->expected = expected;
-  bench_timer_init (&target->timer, &length);
+  DBusCalls *calls = (DBusCalls *) base;
+
+  g_dbus_connection_call (calls->connection, calls->name, calls->path, calls->interface,
+                          calls->member, calls->parameters, G_VARIANT_TYPE ("(s)"),
+                          G_DBUS_CALL_FLAGS_NONE, -1, NULL, callback, calls);
 }
 
 static void
-target_init_engine (Target     *target,
-                    PlugEngine *engine,
-                    const char *plugin,
-                    const char *method,
-                    const char *arg,
-                    const char *expected)
+dbus_call_finish (BenchCalls   *base,
+                  GAsyncResult *result)
 {
-  memset (target, 0, sizeof *target);
-  target->engine = engine;
-  target->plugin = plugin;
-  target->method = method;
-  target->args = json_array_new ();
-  json_array_add_string_element (target->args, arg);
-  target->expected = expected;
-  bench_timer_init (&target->timer, &length);
-}
-
-static void
-target_clear (Target *target)
-{
-  g_clear_pointer (&target->parameters, g_variant_unref);
-  g_clear_pointer (&target->args, json_array_unref);
-  bench_timer_clear (&target->timer);
-}
-
-static void
-target_start (Target              *target,
-              GAsyncReadyCallback  callback)
-{
-  if (target->engine != NULL)
-    plug_engine_call (target->engine, CALLER, target->plugin, target->method, target->args,
-                      NULL, callback, target);
-  else
-    g_dbus_connection_call (target->connection, target->name, target->path,
-                            target->interface, target->member, target->parameters,
-                            G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                            callback, target);
-}
-
-static void
-target_finish (Target       *target,
-               GAsyncResult *result)
-{
+  DBusCalls *calls = (DBusCalls *) base;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (calls->connection, result, &error);
   const char *answer = NULL;
 
-  if (target->engine != NULL)
+  if (reply != NULL)
     {
-      g_autoptr(JsonNode) node = plug_engine_call_finish (target->engine, result, &error);
-
-      if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-          g_strcmp0 (json_node_get_string (node), target->expected) == 0)
+      g_variant_get (reply, "(&s)", &answer);
+      if (g_str_equal (answer, calls->expected))
         return;
-      if (node != NULL)
-        answer = "another value";
     }
-  else
-    {
-      reply = g_dbus_connection_call_finish (target->connection, result, &error);
-      if (reply != NULL)
-        {
-          g_variant_get (reply, "(&s)", &answer);
-          if (g_str_equal (answer, target->expected))
-            return;
-        }
-    }
-  g_error ("%s.%s: %s", target->engine != NULL ? target->plugin : target->name,
-           target->engine != NULL ? target->method : target->member,
-           error != NULL ? error->message : answer);
+  g_error ("%s.%s: %s", calls->name, calls->member, error != NULL ? error->message : answer);
 }
 
 static void
-on_sequential_done (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+dbus_calls_init (DBusCalls  *calls,
+                 const char *name,
+                 const char *path,
+                 const char *interface,
+                 const char *member,
+                 GVariant   *parameters,
+                 const char *expected)
 {
-  Target *target = user_data;
-
-  target_finish (target, result);
-  target->done = TRUE;
+  bench_calls_init (&calls->calls, &length, dbus_call_start, dbus_call_finish);
+  calls->connection = bus;
+  calls->name = name;
+  calls->path = path;
+  calls->interface = interface;
+  calls->member = member;
+  calls->parameters = g_variant_ref_sink (parameters);
+  calls->expected = expected;
 }
 
 static void
-call_once (Target *target)
+dbus_calls_clear (DBusCalls *calls)
 {
-  target->done = FALSE;
-  target_start (target, on_sequential_done);
-  while (!target->done)
-    g_main_context_iteration (NULL, TRUE);
+  g_clear_pointer (&calls->parameters, g_variant_unref);
+  bench_calls_clear (&calls->calls);
 }
 
-/* p50, p99 and the rate of calls one after another: "<id>.p50/.p99/.rate" */
+/* @method(@arg) of @plugin through @engine, answering @expected. */
 static void
-measure_sequential (Target     *target,
-                    const char *id)
+engine_calls_init (BenchEngineCalls *calls,
+                   PlugEngine       *engine,
+                   const char       *plugin,
+                   const char       *method,
+                   const char       *arg,
+                   const char       *expected)
 {
-  for (guint i = 0; i < WARMUP_CALLS; i++)
-    call_once (target);
+  JsonArray *args = json_array_new ();
 
-  bench_timer_start (&target->timer);
-  while (bench_timer_more (&target->timer))
-    {
-      guint64 t0 = bench_now_ns ();
-
-      call_once (target);
-      bench_timer_add_latency (&target->timer, bench_now_ns () - t0);
-      target->timer.done++;
-    }
-  bench_timer_stop (&target->timer);
-  bench_record_timer (id, &target->timer);
-}
-
-static void on_flight_done (GObject      *object,
-                            GAsyncResult *result,
-                            gpointer      user_data);
-
-static void
-start_flight_call (Target *target)
-{
-  target->outstanding++;
-  target_start (target, on_flight_done);
-}
-
-static void
-on_flight_done (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  Target *target = user_data;
-
-  target_finish (target, result);
-  target->outstanding--;
-  target->timer.done++;
-  target->sending = target->sending && bench_timer_more (&target->timer);
-  if (target->sending)
-    start_flight_call (target);
-}
-
-/* Calls/s with DEPTH calls in flight: "<id>.rate" */
-static void
-measure_in_flight (Target     *target,
-                   const char *id)
-{
-  g_autofree char *rate_id = g_strconcat (id, ".rate", NULL);
-
-  for (guint i = 0; i < WARMUP_CALLS; i++)
-    call_once (target);
-
-  target->sending = TRUE;
-  bench_timer_start (&target->timer);
-  for (guint i = 0; i < DEPTH; i++)
-    start_flight_call (target);
-  while (target->outstanding > 0)
-    g_main_context_iteration (NULL, TRUE);
-  bench_timer_stop (&target->timer);
-  bench_record (rate_id, bench_timer_rate (&target->timer));
+  json_array_add_string_element (args, arg);
+  bench_engine_calls_init (calls, &length, engine, plugin, method, args, expected);
 }
 
 /* Figure groups */
@@ -488,19 +281,19 @@ measure_in_flight (Target     *target,
 static void
 group_raw (void)
 {
-  Target echo;
-  Target owner;
+  DBusCalls echo;
+  DBusCalls owner;
 
-  target_init_dbus (&echo, ECHO_NAME, ECHO_PATH, ECHO_IFACE, "Echo",
-                    g_variant_new ("(s)", PAYLOAD), PAYLOAD);
-  measure_sequential (&echo, "dbus.raw.echo");
-  measure_in_flight (&echo, "dbus.raw.echo.flight100");
-  target_clear (&echo);
+  dbus_calls_init (&echo, ECHO_NAME, ECHO_PATH, ECHO_IFACE, "Echo",
+                   g_variant_new ("(s)", PAYLOAD), PAYLOAD);
+  bench_calls_sequential (&echo.calls, WARMUP_CALLS, "dbus.raw.echo");
+  bench_calls_in_flight (&echo.calls, WARMUP_CALLS, DEPTH, "dbus.raw.echo.flight100");
+  dbus_calls_clear (&echo);
 
-  target_init_dbus (&owner, BUS_NAME, BUS_PATH, BUS_NAME, "GetNameOwner",
-                    g_variant_new ("(s)", BUS_NAME), BUS_NAME);
-  measure_sequential (&owner, "dbus.raw.getnameowner");
-  target_clear (&owner);
+  dbus_calls_init (&owner, BUS_NAME, BUS_PATH, BUS_NAME, "GetNameOwner",
+                   g_variant_new ("(s)", BUS_NAME), BUS_NAME);
+  bench_calls_sequential (&owner.calls, WARMUP_CALLS, "dbus.raw.getnameowner");
+  dbus_calls_clear (&owner);
 }
 
 /* Call("echo", "echo", '["hi"]') of `plugctl daemon`, started by D-Bus
@@ -508,13 +301,13 @@ group_raw (void)
 static void
 group_daemon (void)
 {
-  Target call;
+  DBusCalls call;
 
-  target_init_dbus (&call, ENGINE_NAME, ENGINE_PATH, ENGINE_NAME, "Call",
-                    g_variant_new ("(sss)", "echo", "echo", "[\"" PAYLOAD "\"]"),
-                    "\"" PAYLOAD "\"");
-  measure_sequential (&call, "dbus.daemon.echo");
-  target_clear (&call);
+  dbus_calls_init (&call, ENGINE_NAME, ENGINE_PATH, ENGINE_NAME, "Call",
+                   g_variant_new ("(sss)", "echo", "echo", "[\"" PAYLOAD "\"]"),
+                   "\"" PAYLOAD "\"");
+  bench_calls_sequential (&call.calls, WARMUP_CALLS, "dbus.daemon.echo");
+  dbus_calls_clear (&call);
 }
 
 /* The same echo plugin, on the child-process connector of an engine in
@@ -523,14 +316,14 @@ static void
 group_embedded (void)
 {
   g_autoptr(PlugEngine) engine = engine_with_plugin ("echo", 0);
-  Target call;
+  BenchEngineCalls call;
 
   if (engine == NULL)
     return;
-  target_init_engine (&call, engine, "echo", "echo", PAYLOAD, PAYLOAD);
-  measure_sequential (&call, "dbus.embedded.echo");
-  target_clear (&call);
-  deactivate (engine, "echo");
+  engine_calls_init (&call, engine, "echo", "echo", PAYLOAD, PAYLOAD);
+  bench_calls_sequential (&call.calls, WARMUP_CALLS, "dbus.embedded.echo");
+  bench_engine_calls_clear (&call);
+  bench_engine_deactivate (engine, "echo");
 }
 
 /* echo-dbus: plugctl-echo as a D-Bus service, started by D-Bus activation. */
@@ -539,22 +332,22 @@ group_plugin (void)
 {
   g_autoptr(PlugEngine) engine = engine_with_plugin ("echo-dbus", 0);
   g_autoptr(PlugEngine) deep = NULL;
-  Target call;
+  BenchEngineCalls call;
 
   if (engine == NULL)
     return;
-  target_init_engine (&call, engine, "echo-dbus", "echo", PAYLOAD, PAYLOAD);
-  measure_sequential (&call, "dbus.plugin.echo");
-  target_clear (&call);
-  deactivate (engine, "echo-dbus");
+  engine_calls_init (&call, engine, "echo-dbus", "echo", PAYLOAD, PAYLOAD);
+  bench_calls_sequential (&call.calls, WARMUP_CALLS, "dbus.plugin.echo");
+  bench_engine_calls_clear (&call);
+  bench_engine_deactivate (engine, "echo-dbus");
 
   deep = engine_with_plugin ("echo-dbus", DEPTH);
   if (deep == NULL)
     return;
-  target_init_engine (&call, deep, "echo-dbus", "echo", PAYLOAD, PAYLOAD);
-  measure_in_flight (&call, "dbus.plugin.echo.flight100");
-  target_clear (&call);
-  deactivate (deep, "echo-dbus");
+  engine_calls_init (&call, deep, "echo-dbus", "echo", PAYLOAD, PAYLOAD);
+  bench_calls_in_flight (&call.calls, WARMUP_CALLS, DEPTH, "dbus.plugin.echo.flight100");
+  bench_engine_calls_clear (&call);
+  bench_engine_deactivate (deep, "echo-dbus");
 }
 
 /* dbus: the bus daemon's own interface as a plugin. */
@@ -562,14 +355,14 @@ static void
 group_service (void)
 {
   g_autoptr(PlugEngine) engine = engine_with_plugin ("dbus", 0);
-  Target call;
+  BenchEngineCalls call;
 
   if (engine == NULL)
     return;
-  target_init_engine (&call, engine, "dbus", "GetNameOwner", BUS_NAME, BUS_NAME);
-  measure_sequential (&call, "dbus.service.getnameowner");
-  target_clear (&call);
-  deactivate (engine, "dbus");
+  engine_calls_init (&call, engine, "dbus", "GetNameOwner", BUS_NAME, BUS_NAME);
+  bench_calls_sequential (&call.calls, WARMUP_CALLS, "dbus.service.getnameowner");
+  bench_engine_calls_clear (&call);
+  bench_engine_deactivate (engine, "dbus");
 }
 
 typedef struct

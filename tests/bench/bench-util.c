@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <json-glib/json-glib.h>
 
@@ -99,6 +100,133 @@ bench_timer_rate (BenchTimer *timer)
   guint64 elapsed = timer->end_ns - timer->start_ns;
 
   return elapsed > 0 ? timer->done / (elapsed / 1e9) : NAN;
+}
+
+/* Calls */
+
+void
+bench_calls_init (BenchCalls        *calls,
+                  const BenchLength *length,
+                  BenchCallStart     start,
+                  BenchCallFinish    finish)
+{
+  memset (calls, 0, sizeof *calls);
+  calls->start = start;
+  calls->finish = finish;
+  bench_timer_init (&calls->timer, length);
+}
+
+void
+bench_calls_clear (BenchCalls *calls)
+{
+  bench_timer_clear (&calls->timer);
+}
+
+static void
+on_call_done (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  BenchCalls *calls = user_data;
+
+  calls->finish (calls, result);
+  calls->done = TRUE;
+}
+
+void
+bench_calls_once (BenchCalls *calls)
+{
+  calls->done = FALSE;
+  calls->start (calls, on_call_done);
+  while (!calls->done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+void
+bench_calls_sequential (BenchCalls *calls,
+                        guint       warmup,
+                        const char *id)
+{
+  BenchTimer *timer = &calls->timer;
+
+  for (guint i = 0; i < warmup; i++)
+    bench_calls_once (calls);
+
+  bench_timer_start (timer);
+  while (bench_timer_more (timer))
+    {
+      guint64 t0 = bench_now_ns ();
+
+      bench_calls_once (calls);
+      bench_timer_add_latency (timer, bench_now_ns () - t0);
+      timer->done++;
+    }
+  bench_timer_stop (timer);
+  bench_record_timer (id, timer);
+}
+
+static void on_flight_done (GObject      *object,
+                            GAsyncResult *result,
+                            gpointer      user_data);
+
+static void
+start_flight_call (BenchCalls *calls)
+{
+  calls->outstanding++;
+  calls->start (calls, on_flight_done);
+}
+
+static void
+on_flight_done (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  BenchCalls *calls = user_data;
+
+  calls->finish (calls, result);
+  calls->outstanding--;
+  calls->timer.done++;
+  calls->sending = calls->sending && bench_timer_more (&calls->timer);
+  if (calls->sending)
+    start_flight_call (calls);
+}
+
+void
+bench_calls_in_flight (BenchCalls *calls,
+                       guint       warmup,
+                       guint       depth,
+                       const char *id)
+{
+  g_autofree char *rate_id = g_strconcat (id, ".rate", NULL);
+
+  for (guint i = 0; i < warmup; i++)
+    bench_calls_once (calls);
+
+  calls->sending = TRUE;
+  bench_timer_start (&calls->timer);
+  for (guint i = 0; i < depth; i++)
+    start_flight_call (calls);
+  while (calls->outstanding > 0)
+    g_main_context_iteration (NULL, TRUE);
+  bench_timer_stop (&calls->timer);
+  bench_record (rate_id, bench_timer_rate (&calls->timer));
+}
+
+static guint64
+timeval_ns (const struct timeval *tv)
+{
+  return (guint64) tv->tv_sec * G_GUINT64_CONSTANT (1000000000) + (guint64) tv->tv_usec * 1000;
+}
+
+guint64
+bench_cpu_ns (void)
+{
+  struct rusage self, children;
+
+  if (getrusage (RUSAGE_SELF, &self) != 0 || getrusage (RUSAGE_CHILDREN, &children) != 0)
+    g_error ("getrusage: %s", g_strerror (errno));
+  return timeval_ns (&self.ru_utime) + timeval_ns (&self.ru_stime) +
+         timeval_ns (&children.ru_utime) + timeval_ns (&children.ru_stime);
 }
 
 /* Measurements: id → GArray of doubles, one per run */

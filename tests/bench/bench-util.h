@@ -6,7 +6,7 @@
 
 #include <time.h>
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -54,6 +54,50 @@ double   bench_timer_percentile_us (BenchTimer      *timer,
                                     double           percentile);
 /* Units of work per second. */
 double   bench_timer_rate        (BenchTimer        *timer);
+
+/* Calls through something asynchronous (an engine, a D-Bus connection),
+ * one after another or many in flight. Embed it first in a struct that
+ * knows the target, and cast. */
+typedef struct _BenchCalls BenchCalls;
+
+/* Starts one call; its completion runs @callback with @calls as user data. */
+typedef void (*BenchCallStart)  (BenchCalls          *calls,
+                                 GAsyncReadyCallback  callback);
+/* Checks the answer of one call; aborts when it is not the expected one. */
+typedef void (*BenchCallFinish) (BenchCalls          *calls,
+                                 GAsyncResult        *result);
+
+struct _BenchCalls
+{
+  BenchCallStart  start;
+  BenchCallFinish finish;
+  BenchTimer      timer;
+  guint           outstanding;
+  gboolean        done;
+  gboolean        sending;
+};
+
+void     bench_calls_init        (BenchCalls        *calls,
+                                  const BenchLength *length,
+                                  BenchCallStart     start,
+                                  BenchCallFinish    finish);
+void     bench_calls_clear       (BenchCalls        *calls);
+/* One call, waited for on the thread-default main context. */
+void     bench_calls_once        (BenchCalls        *calls);
+/* @warmup calls, then p50, p99 and the rate of calls one after another:
+ * "<id>.p50", ".p99", ".rate". */
+void     bench_calls_sequential  (BenchCalls        *calls,
+                                  guint              warmup,
+                                  const char        *id);
+/* @warmup calls, then calls/s with @depth calls in flight: "<id>.rate". */
+void     bench_calls_in_flight   (BenchCalls        *calls,
+                                  guint              warmup,
+                                  guint              depth,
+                                  const char        *id);
+
+/* CPU time (user + system) used so far by this process, all its threads,
+ * and its children that have been waited for, in ns (getrusage). */
+guint64  bench_cpu_ns            (void);
 
 /* Records @value of measurement @id for the current run; the report takes
  * the median over runs. */

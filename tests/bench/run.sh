@@ -9,13 +9,14 @@
 #
 # Builds DIR (default _build: `meson setup` when missing, then
 # `meson compile -C DIR`), then, unpinned and pinned to one CPU (--pin),
-# runs bench-calls, bench-cli, bench-dbus (skipped without dbus-daemon) and
-# the Remix benchmark (remix/run.sh, which installs the Remix packages from
-# npm into a scratch directory), and
-# prints one table per placement:
+# runs bench-calls (the child C call also with PLUGCTL_SPIN_US=0, and the
+# WebSocket/socket.io connectors against tests/network's Node peers),
+# bench-cli, bench-dbus (skipped without dbus-daemon) and the Remix
+# benchmark (remix/run.sh: npm installs the Remix packages into a scratch
+# directory), and prints one table per placement:
 #   figure | unit | plugctl | baseline | ratio | Remix | ÷ Remix | target
 # Ratios are plugctl ÷ the other column; for calls/s higher is better.
-# Defaults: 1 s per figure, median of 3 runs (about 5 minutes in all).
+# Defaults: 1 s per figure, median of 3 runs (about 12 minutes in all).
 set -eu
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,7 +35,7 @@ while [ $# -gt 0 ]; do
     --no-remix) remix= ;;
     --placement) placements=$2; shift ;;
     --keep) keep=$2; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -45,7 +46,9 @@ cd "$src"
 if ! meson compile -C "$build" >&2; then
   # Another part of the tree may be half-written: build what we need.
   echo "run.sh: the full build failed; building only the benchmarks' targets" >&2
-  meson compile -C "$build" bench-calls bench-cli bench-dbus plugctl plugctl-echo child-process dbus >&2
+  meson compile -C "$build" bench-calls bench-cli bench-dbus plugctl plugctl-echo child-process \
+    dbus websocket socketio >&2 ||
+    echo "run.sh: some of them did not build either; running what was built before" >&2
 fi
 build=$(cd "$build" && pwd)
 
@@ -61,6 +64,21 @@ out=$(mktemp -d "${TMPDIR:-/tmp}/plugctl-bench-XXXXXX")
 trap 'rm -rf "$out"' EXIT INT TERM
 mkdir "$out/remix"
 export PLUGCTL_BENCH_REMIX_DIR="$out/remix"
+
+# The node_modules of the WebSocket and socket.io peers (peers/*.js; both
+# engines call the same ones): tests/network's (npm ci --prefix
+# tests/network); without them, the same installed into the scratch dir.
+export PLUGCTL_BENCH_PEERS_DIR="$src/tests/network"
+if [ ! -d "$PLUGCTL_BENCH_PEERS_DIR/node_modules/@remixproject/plugin-ws" ] &&
+   command -v npm >/dev/null; then
+  mkdir "$out/peers"
+  cp "$src"/tests/network/package*.json "$out/peers/"
+  if npm ci --prefix "$out/peers" --no-audit --no-fund --loglevel=error >&2; then
+    export PLUGCTL_BENCH_PEERS_DIR="$out/peers"
+  else
+    echo "run.sh: could not install the network peers; WebSocket rows stay empty" >&2
+  fi
+fi
 
 length="--duration $duration --runs $runs"
 machine="$(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), Linux $(uname -r)"

@@ -3,8 +3,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
 // Run by tests/bench/remix/run.sh, which installs @remixproject/engine
-// 0.3.44, engine-node 0.3.38, plugin 0.3.44 and plugin-utils 0.3.44 in a
-// scratch directory and sets NODE_PATH to it. Options: --duration S,
+// 0.3.44, engine-node 0.3.38, engine-web 0.3.44, plugin 0.3.44,
+// plugin-utils 0.3.44, socket.io-client 4 and ws 7 in a scratch directory
+// and sets NODE_PATH to it. The network figures call the Node peers of
+// ../peers (node_modules from $PLUGCTL_BENCH_PEERS_DIR, default
+// tests/network), as bench-calls does. Options: --duration S,
 // --iterations N, --runs N, --json, --placement NAME (run.sh pins with
 // taskset; Node cannot). Prints the same table as bench-calls, or JSON
 // with the same measurement names (medians over runs).
@@ -12,7 +15,8 @@
 
 const fs = require('fs');
 const path = require('path');
-const { Engine, PluginManager, Plugin } = require('@remixproject/engine');
+const { spawn } = require('child_process');
+const { Engine, PluginManager, Plugin, PluginConnector } = require('@remixproject/engine');
 const { ChildProcessPlugin } = require('@remixproject/engine-node');
 
 const WARMUP = 200;
@@ -21,6 +25,8 @@ const LISTENERS = 100;
 const SMALL = 'x'.repeat(16);
 const LARGE = 'x'.repeat(64 * 1024);
 const CHILD = path.join(__dirname, 'echo-child.js');
+// The node_modules of the Node peers (../peers) bench-calls calls too.
+const PEERS = process.env.PLUGCTL_BENCH_PEERS_DIR || path.join(__dirname, '..', '..', 'network');
 
 const options = { duration: 1, iterations: 0, runs: 3, json: false, placement: 'unpinned' };
 for (let i = 2; i < process.argv.length; i++) {
@@ -149,19 +155,19 @@ function newCaller() {
   return new Plugin({ name: 'bench', methods: [] });
 }
 
-async function checkedCall(caller, payload) {
-  const answer = await caller.call('echo', 'echo', payload);
+async function checkedCall(caller, payload, target = 'echo') {
+  const answer = await caller.call(target, 'echo', payload);
   if (answer !== payload)
     throw new Error('echo did not echo its argument');
 }
 
-async function measureSequential(caller, payload, id) {
+async function measureSequential(caller, payload, id, target = 'echo') {
   for (let i = 0; i < WARMUP; i++)
-    await checkedCall(caller, payload);
+    await checkedCall(caller, payload, target);
   const timer = new Timer();
   while (timer.more()) {
     const t0 = nowNs();
-    await checkedCall(caller, payload);
+    await checkedCall(caller, payload, target);
     timer.latencies.push(Number(nowNs() - t0));
     timer.done++;
   }
@@ -169,14 +175,14 @@ async function measureSequential(caller, payload, id) {
   recordTimer(id, timer);
 }
 
-function measureInFlight(caller, payload, id) {
+function measureInFlight(caller, payload, id, target = 'echo') {
   return new Promise((resolve, reject) => {
     const timer = new Timer();
     let outstanding = 0;
     let sending = true;
     const start = () => {
       outstanding++;
-      checkedCall(caller, payload).then(() => {
+      checkedCall(caller, payload, target).then(() => {
         outstanding--;
         timer.done++;
         sending = sending && timer.more();
@@ -236,6 +242,136 @@ async function groupChild() {
   await manager.deactivatePlugin('echo');
 }
 
+// Network plugins: engine-web's WebsocketPlugin, and a socket.io 4
+// connector on socket.io-client, both calling the peers of ../peers.
+
+// engine-web is made for browsers: its WebsocketPlugin uses the global
+// WebSocket (addEventListener, readyState, OPEN). Node 20 has none without
+// a flag; `ws`, the library the peer serves with, provides that API.
+if (typeof globalThis.WebSocket === 'undefined')
+  globalThis.WebSocket = require('ws');
+const { WebsocketPlugin } = require('@remixproject/engine-web');
+
+// Resolves waitLoaded() once the handshake has been answered.
+function withLoadedPromise(Base) {
+  return class extends Base {
+    waitLoaded() {
+      return new Promise((resolve) => { this.onLoaded = resolve; });
+    }
+
+    async handshake() {
+      const result = await super.handshake();
+      if (this.onLoaded) {
+        this.onLoaded();
+        this.onLoaded = null;
+      }
+      return result;
+    }
+  };
+}
+
+class WsEcho extends withLoadedPromise(WebsocketPlugin) {}
+
+// What the seed's SocketIOConnector talks to on the engine side: each
+// message is the argument of a `message` event; the handshake starts when
+// the socket connects, as engine-web's WebsocketPlugin does on `open`.
+class SocketIOPlugin extends PluginConnector {
+  connect(url) {
+    const { io } = require('socket.io-client');
+    this.socket = io(url, { transports: ['websocket'], reconnection: false });
+    this.socket.on('connect', () => this.handshake());
+    this.socket.on('message', (message) => this.getMessage(message));
+  }
+
+  send(message) {
+    this.socket.emit('message', message);
+  }
+
+  disconnect() {
+    this.socket.close();
+  }
+}
+
+class SioEcho extends withLoadedPromise(SocketIOPlugin) {}
+
+function startPeer(script) {
+  return new Promise((resolve, reject) => {
+    const peer = spawn('node', [path.join(__dirname, '..', 'peers', script), '0'],
+                       { stdio: ['pipe', 'pipe', 'inherit'],
+                         env: { ...process.env, PLUGCTL_BENCH_PEERS_DIR: PEERS } });
+    let out = '';
+    peer.on('error', reject);
+    peer.stdout.on('data', (data) => {
+      out += data;
+      if (out.includes('\n'))
+        resolve({ peer, port: Number(out.trim()) });
+    });
+    peer.on('exit', (code) => reject(new Error(`${script} exited (${code})`)));
+  });
+}
+
+async function activateRemote(manager, plugin, name, caller) {
+  const t0 = nowNs();
+  const loaded = plugin.waitLoaded();
+  await manager.activatePlugin(name);
+  await loaded;
+  await checkedCall(caller, SMALL, name);
+  return Number(nowNs() - t0);
+}
+
+async function measureRemote(PluginClass, script, scheme, prefix) {
+  const { peer, port } = await startPeer(script);
+  const name = `remote-${prefix}`;
+  const caller = newCaller();
+  const plugin = new PluginClass({ name, url: `${scheme}://127.0.0.1:${port}`, methods: ['echo'] });
+  const { engine, manager } = await newEngine([caller]);
+  engine.register(plugin);
+
+  const activations = new Timer();
+  const count = options.iterations > 0 ? Math.min(options.iterations, 10) : 10;
+  for (let i = 0; i < count; i++) {
+    if (await manager.isActive(name))
+      await manager.deactivatePlugin(name);
+    activations.latencies.push(await activateRemote(manager, plugin, name, caller));
+  }
+  record(`activation.${prefix}`, activations.percentileUs(50) / 1e3);
+  record(`rss.engine.${prefix}`, rssMiB(process.pid));
+
+  await measureSequential(caller, SMALL, `call.${prefix}.16`, name);
+  await measureSequential(caller, LARGE, `call.${prefix}.64k`, name);
+  await measureInFlight(caller, SMALL, `flight.${prefix}`, name);
+  await manager.deactivatePlugin(name);
+  peer.removeAllListeners('exit');
+  peer.kill();
+}
+
+async function groupNetwork() {
+  if (!fs.existsSync(path.join(PEERS, 'node_modules', '@remixproject', 'plugin-ws'))) {
+    console.error(`bench-remix: ${PEERS}/node_modules is missing, network figures skipped`);
+    return;
+  }
+  await measureRemote(WsEcho, 'ws-plugin-server.js', 'ws', 'ws');
+  await measureRemote(SioEcho, 'sio-plugin-server.js', 'http', 'sio');
+}
+
+// 1000 registered child-process plugins (none active): what each costs.
+// The JS heap after a full GC (run.sh passes --expose-gc), not the RSS:
+// after the other groups, Node's RSS does not move for a few MiB.
+function groupRegistered() {
+  const gc = globalThis.gc || (() => {});
+  const manager = new PluginManager();
+  const engine = new Engine();
+  engine.register([manager]);
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const plugins = [];
+  for (let i = 0; i < 1000; i++)
+    plugins.push(new ChildProcessPlugin({ name: `echo-${i}`, url: CHILD, methods: ['echo'] }));
+  engine.register(plugins);
+  gc();
+  record('rss.per_registered', (process.memoryUsage().heapUsed - before) / 1024 / 1000);
+}
+
 function groupEvents() {
   const emitter = new Plugin({ name: 'emitter', events: ['tick'] });
   const listeners = [];
@@ -279,6 +415,23 @@ const rows = [
   ['activation -> first answer, Node child', 'ms', 'activation.child'],
   ['engine RSS, 1 active child', 'MiB', 'rss.engine'],
   ['child plugin process RSS', 'MiB', 'rss.plugin'],
+  ['engine heap per registered plugin', 'KiB', 'rss.per_registered'],
+  ['WebSocket, 16 B, p50', 'µs', 'call.ws.16.p50'],
+  ['WebSocket, 16 B, p99', 'µs', 'call.ws.16.p99'],
+  ['WebSocket, 16 B, sequential', 'calls/s', 'call.ws.16.rate'],
+  ['WebSocket, 64 KiB, p50', 'µs', 'call.ws.64k.p50'],
+  ['WebSocket, 64 KiB, p99', 'µs', 'call.ws.64k.p99'],
+  ['WebSocket, 256 in flight', 'calls/s', 'flight.ws.rate'],
+  ['WebSocket, connect -> first answer', 'ms', 'activation.ws'],
+  ['engine RSS, 1 WebSocket plugin', 'MiB', 'rss.engine.ws'],
+  ['socket.io, 16 B, p50', 'µs', 'call.sio.16.p50'],
+  ['socket.io, 16 B, p99', 'µs', 'call.sio.16.p99'],
+  ['socket.io, 16 B, sequential', 'calls/s', 'call.sio.16.rate'],
+  ['socket.io, 64 KiB, p50', 'µs', 'call.sio.64k.p50'],
+  ['socket.io, 64 KiB, p99', 'µs', 'call.sio.64k.p99'],
+  ['socket.io, 256 in flight', 'calls/s', 'flight.sio.rate'],
+  ['socket.io, connect -> first answer', 'ms', 'activation.sio'],
+  ['engine RSS, 1 socket.io plugin', 'MiB', 'rss.engine.sio'],
 ];
 
 function formatValue(value) {
@@ -310,7 +463,8 @@ function printJson() {
 }
 
 async function main() {
-  const groups = [['inproc', groupInProcess], ['child', groupChild], ['events', groupEvents]];
+  const groups = [['inproc', groupInProcess], ['child', groupChild], ['network', groupNetwork],
+                  ['events', groupEvents], ['registered', groupRegistered]];
   for (let run = 0; run < options.runs; run++) {
     for (const [name, group] of groups) {
       console.error(`bench-remix: run ${run + 1}/${options.runs}: ${name}`);

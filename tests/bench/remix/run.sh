@@ -14,7 +14,8 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 packages="@remixproject/engine@0.3.44 @remixproject/engine-node@0.3.38 \
-@remixproject/plugin@0.3.44 @remixproject/plugin-utils@0.3.44"
+@remixproject/engine-web@0.3.44 @remixproject/plugin@0.3.44 \
+@remixproject/plugin-utils@0.3.44 socket.io-client@4.8.1 ws@7.5.10"
 
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "remix/run.sh: node and npm are needed" >&2
@@ -27,7 +28,8 @@ if [ -z "$scratch" ]; then
   trap 'rm -rf "$scratch"' EXIT INT TERM
 fi
 
-if [ ! -d "$scratch/node_modules/@remixproject/engine-node" ]; then
+if [ ! -d "$scratch/node_modules/@remixproject/engine-web" ] ||
+   [ ! -d "$scratch/node_modules/socket.io-client" ]; then
   echo "remix/run.sh: installing $packages into $scratch" >&2
   # shellcheck disable=SC2086
   npm install --prefix "$scratch" --no-audit --no-fund --no-package-lock \
@@ -49,7 +51,7 @@ if [ -n "$pin" ]; then
   # The first CPU this shell may use, as bench-calls --pin chooses it.
   cpu=$(taskset -pc $$ | sed 's/.*: *//; s/[-,].*//')
   echo "remix/run.sh: pinned to CPU $cpu" >&2
-  taskset -c "$cpu" node "$here/bench-remix.js" --placement "$placement" "$@"
+  taskset -c "$cpu" node --expose-gc "$here/bench-remix.js" --placement "$placement" "$@"
 else
-  node "$here/bench-remix.js" --placement "$placement" "$@"
+  node --expose-gc "$here/bench-remix.js" --placement "$placement" "$@"
 fi
