@@ -288,6 +288,17 @@ plug_profile_to_json (PlugProfile *self)
   return object;
 }
 
+/* Puts *@old back in *@field when they are equal. */
+static void
+keep_string (char **field,
+             char **old)
+{
+  if (g_strcmp0 (*field, *old) != 0)
+    return;
+  g_free (*field);
+  *field = g_steal_pointer (old);
+}
+
 static gboolean
 refuse_change (JsonObject  *update,
                const char  *field,
@@ -316,6 +327,8 @@ plug_profile_update (PlugProfile  *self,
                      GError      **error)
 {
   g_autoptr(JsonObject) merged = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *url = NULL;
   ProfileSource source = { NULL, };
   JsonObjectIter iter;
   const char *member_name;
@@ -336,8 +349,17 @@ plug_profile_update (PlugProfile  *self,
   while (json_object_iter_next_ordered (&iter, &member_name, &member))
     json_object_set_member (merged, member_name, deep_copy_node (member));
 
+  name = g_steal_pointer (&self->fields.name);
+  url = g_steal_pointer (&self->fields.url);
   if (!load_fields (&self->fields, merged, self->base_dir, &source, error))
-    return FALSE;
+    {
+      self->fields.name = g_steal_pointer (&name);
+      self->fields.url = g_steal_pointer (&url);
+      return FALSE;
+    }
+  /* Unchanged (refused above): keep the strings callers may hold. */
+  keep_string (&self->fields.name, &name);
+  keep_string (&self->fields.url, &url);
 
   g_clear_pointer (&self->json, json_object_unref);
   self->json = g_steal_pointer (&merged);

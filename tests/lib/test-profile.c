@@ -721,6 +721,28 @@ test_search_path (void)
   assert_strv ((const char * const *) without_env, (const char * const *) data_dirs);
 }
 
+/* What plug_profile_get_name() and _get_url() returned stays valid across
+ * an update (they cannot change). */
+static void
+test_update_keeps_name_and_url_strings (void)
+{
+  g_autoptr(PlugProfile) profile = NULL;
+  g_autoptr(JsonObject) update = json_object_new ();
+  const char *name, *url;
+
+  profile = plug_profile_new_from_data ("{\"name\":\"p\",\"url\":\"ws://127.0.0.1:1\"}", -1, NULL, NULL);
+  g_assert_nonnull (profile);
+  name = plug_profile_get_name (profile);
+  url = plug_profile_get_url (profile);
+  json_object_set_string_member (update, "name", "p");
+  json_object_set_string_member (update, "description", "updated");
+  g_assert_true (plug_profile_update (profile, update, NULL));
+  g_assert_true (plug_profile_get_name (profile) == name);
+  g_assert_true (plug_profile_get_url (profile) == url);
+  g_assert_cmpstr (name, ==, "p");
+  g_assert_cmpstr (plug_profile_get_description (profile), ==, "updated");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -749,6 +771,8 @@ main (int argc, char **argv)
   g_test_add ("/profile/load-dirs/empty-and-missing", Fixture, NULL,
               fixture_set_up, test_load_dirs_empty, fixture_tear_down);
   g_test_add_func ("/profile/search-path/order-and-duplicates", test_search_path);
+
+  g_test_add_func ("/profile/update/keeps-name-and-url-strings", test_update_keeps_name_and_url_strings);
 
   return g_test_run ();
 }
