@@ -232,21 +232,20 @@ handle_emit (PlugConnector *self,
              PlugMessage   *message)
 {
   const char *event = plug_message_get_key (message);
-  JsonArray *args = plug_message_get_args (message);
   g_autoptr(GError) error = NULL;
 
   /* Remix emits only when there is a payload. */
-  if (plug_message_get_payload (message) == NULL)
+  if (!plug_message_has_payload (message))
     return;
 
-  if (event == NULL || args == NULL)
+  if (event == NULL || !plug_message_payload_is_array (message))
     {
       g_warning ("Plugin %s emitted an event without %s", connector_name (self),
                  event == NULL ? "\"key\"" : "an array \"payload\"");
       return;
     }
 
-  if (!plug_engine_emit (engine, connector_name (self), event, args, &error))
+  if (!plug_engine_emit_message (engine, connector_name (self), message, &error))
     g_warning ("Plugin %s cannot emit %s: %s", connector_name (self), event, error->message);
 }
 

@@ -584,6 +584,22 @@ plug_engine_off (PlugEngine *self,
   plug_events_unsubscribe (plug_engine_get_events (self), listener, emitter, event);
 }
 
+static gboolean
+check_emitter (PlugEngine  *self,
+               const char  *emitter,
+               const char  *event,
+               GError     **error)
+{
+  if (plug_engine_can_act (self, emitter))
+    return TRUE;
+
+  g_set_error (error, PLUG_ERROR, PLUG_ERROR_NOT_ACTIVATED,
+               "Plugin \"%s\" is currently deactivated. It cannot emit the "
+               "event %s. Activate \"%s\" first.",
+               emitter, event, emitter);
+  return FALSE;
+}
+
 gboolean
 plug_engine_emit (PlugEngine  *self,
                   const char  *emitter,
@@ -594,16 +610,27 @@ plug_engine_emit (PlugEngine  *self,
   g_return_val_if_fail (PLUG_IS_ENGINE (self), FALSE);
   g_return_val_if_fail (emitter != NULL && event != NULL, FALSE);
 
-  if (!plug_engine_can_act (self, emitter))
-    {
-      g_set_error (error, PLUG_ERROR, PLUG_ERROR_NOT_ACTIVATED,
-                   "Plugin \"%s\" is currently deactivated. It cannot emit the "
-                   "event %s. Activate \"%s\" first.",
-                   emitter, event, emitter);
-      return FALSE;
-    }
+  if (!check_emitter (self, emitter, event, error))
+    return FALSE;
 
   plug_events_emit (plug_engine_get_events (self), emitter, event, args);
+  return TRUE;
+}
+
+gboolean
+plug_engine_emit_message (PlugEngine   *self,
+                          const char   *emitter,
+                          PlugMessage  *message,
+                          GError      **error)
+{
+  const char *event = plug_message_get_key (message);
+  PlugEvents *events = plug_engine_get_events (self);
+
+  if (!check_emitter (self, emitter, event, error))
+    return FALSE;
+
+  if (plug_events_is_heard (events, emitter, event))
+    plug_events_emit (events, emitter, event, plug_message_get_args (message));
   return TRUE;
 }
 

@@ -37,6 +37,12 @@ PlugEvents       *plug_engine_get_events          (PlugEngine       *self);
  * had before it returned (made by plug_engine_completions_new()). */
 GSource          *plug_engine_get_completions     (PlugEngine       *self);
 GSource          *plug_engine_completions_new     (void);
+/* plug_engine_emit() of a plugin's emit (@message, its key the event,
+ * its payload an array): parsed only when someone listens. */
+gboolean          plug_engine_emit_message        (PlugEngine          *self,
+                                                   const char          *emitter,
+                                                   PlugMessage         *message,
+                                                   GError             **error);
 /* plug_engine_call() for a plugin's request: the arguments go on as the
  * text they came in unless the target parses them. */
 void              plug_engine_call_request        (PlugEngine          *self,

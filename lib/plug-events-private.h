@@ -37,6 +37,11 @@ void        plug_events_unsubscribe      (PlugEvents    *self,
                                           const char    *event);
 /* Delivers to every subscriber, in subscription order, and memorises
  * @args once anyone has ever listened to (emitter, event). */
+/* Whether anyone ever listened to (emitter, event): an emit of it that
+ * nobody heard need not even be parsed. */
+gboolean    plug_events_is_heard         (PlugEvents    *self,
+                                          const char    *emitter,
+                                          const char    *event);
 void        plug_events_emit             (PlugEvents    *self,
                                           const char    *emitter,
                                           const char    *event,

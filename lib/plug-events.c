@@ -109,6 +109,14 @@ lookup_slot (PlugEvents *self,
   return events != NULL ? g_hash_table_lookup (events, event) : NULL;
 }
 
+gboolean
+plug_events_is_heard (PlugEvents *self,
+                      const char *emitter,
+                      const char *event)
+{
+  return lookup_slot (self, emitter, event) != NULL;
+}
+
 static Slot *
 ensure_slot (PlugEvents *self,
              const char *emitter,

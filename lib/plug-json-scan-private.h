@@ -6,6 +6,10 @@
 
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
@@ -41,6 +45,30 @@ plug_json_skip_plain (const char *p,
                       const char *end,
                       gboolean    non_ascii)
 {
+#ifdef __SSE2__
+  /* 16 bytes a step; the position comes from the mask, exact */
+  const __m128i quote = _mm_set1_epi8 ('"');
+  const __m128i backslash = _mm_set1_epi8 ('\\');
+  const __m128i flip = _mm_set1_epi8 ((char) 0x80);
+  /* signed compare: with the top bit flipped it orders bytes unsigned */
+  const __m128i control = _mm_set1_epi8 ((char) (0x20 ^ 0x80));
+
+  while (end - p >= 16)
+    {
+      __m128i v = _mm_loadu_si128 ((const __m128i *) p);
+      __m128i found = _mm_or_si128 (_mm_cmpeq_epi8 (v, quote), _mm_cmpeq_epi8 (v, backslash));
+      int mask;
+
+      if (non_ascii)
+        found = _mm_or_si128 (found, _mm_cmplt_epi8 (v, _mm_set1_epi8 (0x20)));
+      else
+        found = _mm_or_si128 (found, _mm_cmplt_epi8 (_mm_xor_si128 (v, flip), control));
+      mask = _mm_movemask_epi8 (found);
+      if (mask != 0)
+        return p + __builtin_ctz ((unsigned) mask);
+      p += 16;
+    }
+#endif
   while (end - p >= 8)
     {
       guint64 v;

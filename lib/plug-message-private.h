@@ -52,6 +52,9 @@ gboolean     plug_message_wrong_type       (const char   *field,
                                             const char   *expected,
                                             const char   *got,
                                             GError      **error);
+/* Without parsing it: whether there is a payload, and an array. */
+gboolean     plug_message_has_payload       (PlugMessage *message);
+gboolean     plug_message_payload_is_array  (PlugMessage *message);
 /* The payload's compact JSON text, as it came from the wire, or NULL. */
 const char  *plug_message_peek_payload_text (PlugMessage *message,
                                              gsize       *length);

@@ -824,6 +824,20 @@ plug_message_get_args (PlugMessage *message)
   return json_node_get_array (payload);
 }
 
+gboolean
+plug_message_has_payload (PlugMessage *message)
+{
+  return message->payload != NULL || message->payload_text != NULL;
+}
+
+gboolean
+plug_message_payload_is_array (PlugMessage *message)
+{
+  if (message->payload_text != NULL)
+    return message->payload_text[0] == '[';
+  return message->payload != NULL && JSON_NODE_HOLDS_ARRAY (message->payload);
+}
+
 const char *
 plug_message_peek_payload_text (PlugMessage *message,
                                 gsize       *length)

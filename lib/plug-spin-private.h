@@ -8,9 +8,11 @@
 
 G_BEGIN_DECLS
 
-/* The default of $PLUGCTL_SPIN_US: how long a main loop with messages in
- * flight polls without blocking before it sleeps. */
-#define PLUG_SPIN_DEFAULT_US 50
+/* The default of $PLUGCTL_SPIN_US: how long, at most, a main loop with
+ * messages in flight polls without blocking before it sleeps. */
+#define PLUG_SPIN_DEFAULT_US 250
+/* Where the adaptive budget starts. */
+#define PLUG_SPIN_START_US 50
 
 /* Makes @context spin before it blocks while messages flow (see
  * plug-spin.c); once per context; not when the spin is off. */

@@ -7,12 +7,13 @@
  * Node hides it because its event loop keeps CPUs busy. So, while
  * messages flow (one came or went less than HOT_WINDOW_US ago), the main
  * context's poll first polls without blocking, yielding the CPU between
- * tries, for up to the spin limit ($PLUGCTL_SPIN_US, default
- * PLUG_SPIN_DEFAULT_US; 0 turns it off), and only then blocks. An idle
- * loop never spins: the window closes HOT_WINDOW_US after the last
- * message. The limit adapts: each spin that ends without an event halves
- * it (so a peer that answers slowly costs little), each that catches one
- * restores it; at zero, one poll in PROBE_EVERY tries the full limit
+ * tries, for up to a budget, and only then blocks. An idle loop never
+ * spins: the window closes HOT_WINDOW_US after the last message. The
+ * budget adapts between 0 and the limit ($PLUGCTL_SPIN_US, default
+ * PLUG_SPIN_DEFAULT_US; 0 turns it off): a spin that caught nothing
+ * doubles it when the event came within the same time again (answers a
+ * little slower than the budget: big messages), and halves it otherwise
+ * (idle, a slow peer); at zero, one poll in PROBE_EVERY tries the limit
  * again. With one CPU to run on, a spin only delays the peer: off.
  */
 #include "config.h"
@@ -53,7 +54,7 @@ plug_spin_get_limit (void)
   if (g_once_init_enter (&initialized))
     {
       spin_limit_us = read_limit ();
-      g_atomic_int_set (&spin_budget_us, (gint) spin_limit_us);
+      g_atomic_int_set (&spin_budget_us, MIN ((gint) spin_limit_us, PLUG_SPIN_START_US));
       g_once_init_leave (&initialized, 1);
     }
   return spin_limit_us;
@@ -74,6 +75,19 @@ is_hot (gint64 now)
   return now - last < HOT_WINDOW_US;
 }
 
+/* After a spin of @budget that caught nothing: the event came @waited µs
+ * later. Soon (a slow answer, a big message): spin longer next time, up
+ * to the limit. Late, or nothing (idle, a slow peer): spin less. */
+static gint
+adapt_budget (gint   budget,
+              gint   ready,
+              gint64 waited)
+{
+  if (ready > 0 && waited < budget)
+    return MIN (budget * 2, (gint) spin_limit_us);
+  return budget / 2 >= 2 ? budget / 2 : 0;
+}
+
 static gint
 budget_for_this_poll (void)
 {
@@ -90,8 +104,8 @@ spin_poll (GPollFD *fds,
            guint    n_fds,
            gint     timeout)
 {
-  gint64 now, deadline;
-  gint budget;
+  gint64 now, deadline, blocked_at;
+  gint budget, ready;
 
   if (timeout == 0 || !is_hot (now = g_get_monotonic_time ()) ||
       (budget = budget_for_this_poll ()) == 0)
@@ -100,19 +114,21 @@ spin_poll (GPollFD *fds,
   deadline = now + budget;
   do
     {
-      gint ready = g_poll (fds, n_fds, 0);
-
+      ready = g_poll (fds, n_fds, 0);
       if (ready != 0)
         {
-          g_atomic_int_set (&spin_budget_us, (gint) spin_limit_us);
+          /* worth it at this budget (a probe's, too) */
+          g_atomic_int_set (&spin_budget_us, budget);
           return ready;
         }
       sched_yield ();
     }
   while (g_get_monotonic_time () < deadline);
 
-  g_atomic_int_set (&spin_budget_us, budget / 2 >= 2 ? budget / 2 : 0);
-  return g_poll (fds, n_fds, timeout);
+  blocked_at = g_get_monotonic_time ();
+  ready = g_poll (fds, n_fds, timeout);
+  g_atomic_int_set (&spin_budget_us, adapt_budget (budget, ready, g_get_monotonic_time () - blocked_at));
+  return ready;
 }
 
 void

@@ -695,6 +695,37 @@ test_payload_parsed_on_demand (void)
                           "\"l\":[true,false,null,[]],\"o\":{},\"i\":7}}");
 }
 
+/* The scanner and the writer step over plain runs 8 or 16 bytes at a
+ * time: a special byte must be found wherever it falls in the step. */
+static void
+test_special_byte_at_every_position (void)
+{
+  static const char *const specials[] = { "\\\"", "\\\\", "\\n", "\\u0001", "\xc3\xa9", "\xe2\x82\xac" };
+  static const char *const decoded[] = { "\"", "\\", "\n", "\x01", "\xc3\xa9", "\xe2\x82\xac" };
+
+  for (guint k = 0; k < G_N_ELEMENTS (specials); k++)
+    for (guint at = 0; at < 40; at++)
+      {
+        g_autofree char *before = g_strnfill (at, 'a');
+        g_autofree char *after = g_strnfill (40 - at, 'b');
+        g_autofree char *text = g_strdup_printf ("{\"action\":\"emit\",\"key\":\"k\",\"payload\":[\"%s%s%s\"]}",
+                                                 before, specials[k], after);
+        g_autofree char *expected = g_strconcat (before, decoded[k], after, NULL);
+        g_autoptr(PlugMessage) message = parse_ok (text);
+        g_autoptr(PlugMessage) rebuilt = plug_message_new (PLUG_ACTION_EMIT);
+        g_autoptr(PlugMessage) again = NULL;
+        g_autofree char *written = NULL;
+        JsonArray *args = plug_message_get_args (message);
+
+        g_assert_cmpstr (json_array_get_string_element (args, 0), ==, expected);
+        /* written from the node, then read back */
+        plug_message_set_args (rebuilt, args);
+        written = plug_message_to_string (rebuilt);
+        again = parse_ok (written);
+        g_assert_cmpstr (json_array_get_string_element (plug_message_get_args (again), 0), ==, expected);
+      }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -720,6 +751,7 @@ main (int argc, char **argv)
   g_test_add_func ("/message/parse/strict-json", test_parse_strict_json);
   g_test_add_func ("/message/parse/deep-nesting-refused", test_parse_deep_nesting_refused);
   g_test_add_func ("/message/payload/parsed-on-demand", test_payload_parsed_on_demand);
+  g_test_add_func ("/message/json/special-byte-at-every-position", test_special_byte_at_every_position);
   g_test_add_func ("/message/write/escaping", test_write_escaping);
   g_test_add_func ("/message/write/payload-unicode", test_write_payload_unicode);
   g_test_add_func ("/message/write/large-payload", test_write_large_payload);
