@@ -18,7 +18,7 @@
 #include <glib/gstdio.h>
 
 #include "plug-channel.h"
-#include "plug-spin-private.h"
+#include "plug-spin.h"
 
 #define INITIAL_BUFFER_SIZE (64 * 1024)
 /* Reads per dispatch before yielding to other sources. */

@@ -22,7 +22,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "plug-spin-private.h"
+#include "plug-spin.h"
 
 #define HOT_WINDOW_US 2000
 #define PROBE_EVERY 32
@@ -129,6 +129,28 @@ spin_poll (GPollFD *fds,
   ready = g_poll (fds, n_fds, timeout);
   g_atomic_int_set (&spin_budget_us, adapt_budget (budget, ready, g_get_monotonic_time () - blocked_at));
   return ready;
+}
+
+gboolean
+plug_spin_wait (GSourceFunc ready,
+                gpointer    user_data)
+{
+  gint64 now, deadline;
+  gint budget;
+
+  if (plug_spin_get_limit () == 0 || !is_hot (now = g_get_monotonic_time ()) ||
+      (budget = budget_for_this_poll ()) == 0)
+    return FALSE;
+
+  deadline = now + budget;
+  do
+    {
+      if (ready (user_data))
+        return TRUE;
+      sched_yield ();
+    }
+  while (g_get_monotonic_time () < deadline);
+  return FALSE;
 }
 
 void

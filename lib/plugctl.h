@@ -17,6 +17,7 @@
 # include "plug-connector-module.h"
 # include "plug-listener.h"
 # include "plug-channel.h"
+# include "plug-spin.h"
 # include "plug-client-connector.h"
 # include "plug-fd-client-connector.h"
 # include "plug-dbus-client-connector.h"

@@ -107,6 +107,7 @@ invoke_in_context (PlugNativeWorker *self,
 {
   GSource *source = g_idle_source_new ();
 
+  plug_spin_note_activity ();
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
   g_source_set_callback (source, func, data, destroy);
   g_source_set_static_name (source, "[plugctl] native result");
@@ -255,6 +256,32 @@ complete_job (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+typedef struct
+{
+  GAsyncQueue *jobs;
+  Job *job;
+} PopAttempt;
+
+static gboolean
+try_pop (gpointer data)
+{
+  PopAttempt *attempt = data;
+
+  attempt->job = g_async_queue_try_pop (attempt->jobs);
+  return attempt->job != NULL;
+}
+
+/* While calls flow, the next job is caught before the thread sleeps. */
+static Job *
+next_job (PlugNativeWorker *self)
+{
+  PopAttempt attempt = { self->jobs, NULL };
+
+  if (plug_spin_wait (try_pop, &attempt))
+    return attempt.job;
+  return g_async_queue_pop (self->jobs);
+}
+
 static gpointer
 run_thread (gpointer data)
 {
@@ -262,7 +289,7 @@ run_thread (gpointer data)
   PlugNativeWorker *self = slot->worker;
   Job *job;
 
-  while ((job = g_async_queue_pop (self->jobs)) != STOP_JOB)
+  while ((job = next_job (self)) != STOP_JOB)
     {
       if (!g_cancellable_is_cancelled (plug_call_get_cancellable (job->call)))
         {
@@ -294,6 +321,7 @@ plug_native_worker_push (PlugNativeWorker      *self,
   job->function = function;
   if (n_args > 0)
     memcpy (job->values, values, n_args * sizeof (PlugNativeValue));
+  plug_spin_note_activity ();
   g_async_queue_push (self->jobs, job);
 }
 
@@ -309,6 +337,7 @@ plug_native_worker_new (const char         *plugin,
   self->plugin = g_strdup (plugin);
   self->library = plug_native_library_ref (library);
   self->context = g_main_context_ref_thread_default ();
+  plug_spin_attach (self->context);
   self->jobs = g_async_queue_new ();
   self->n_threads = MAX (n_threads, 1);
   self->threads = g_new0 (WorkerThread, self->n_threads);

@@ -99,6 +99,7 @@ plug_thread_mailbox_new (GMainContext *receiver_context,
   g_queue_init (&self->messages);
   g_source_set_name (source, name);
   g_source_attach (source, receiver_context);
+  plug_spin_attach (receiver_context);
 
   return self;
 }
@@ -158,6 +159,7 @@ plug_thread_mailbox_post (PlugThreadMailbox *self,
   gboolean posted = FALSE;
   gboolean wake;
 
+  plug_spin_note_activity ();
   g_mutex_lock (&self->lock);
   if (!self->closed && !self->end_posted)
     {

@@ -146,6 +146,7 @@ on_message (SoupWebsocketConnection *connection,
   gsize length;
   const char *data = g_bytes_get_data (message, &length);
 
+  plug_spin_note_activity ();
   link->heard = TRUE;
   if (link->closing)
     return;
@@ -208,6 +209,7 @@ attach_connection (PlugWebsocketLink       *link,
                    SoupWebsocketConnection *connection)
 {
   link->connection = connection;
+  plug_spin_attach (g_main_context_get_thread_default ());
   soup_websocket_connection_set_max_incoming_payload_size (connection, PLUG_WEBSOCKET_MAX_MESSAGE);
   g_signal_connect (connection, "message", G_CALLBACK (on_message), link);
   g_signal_connect (connection, "pong", G_CALLBACK (on_pong), link);
@@ -512,6 +514,7 @@ void
 plug_websocket_link_send_text (PlugWebsocketLink *link,
                                const char        *text)
 {
+  plug_spin_note_activity ();
   soup_websocket_connection_send_text (link->connection, text);
 }
 
