@@ -12,8 +12,8 @@ typedef struct
 {
   PlugQueue *queue;
   PlugCall *call;
-  GSource *timer;
   gint64 queued_at;  /* monotonic µs */
+  gint64 deadline;   /* monotonic µs, once running */
   gboolean checked;
 } Item;
 
@@ -26,6 +26,9 @@ struct _PlugQueue
 
   GQueue waiting;
   GQueue running;
+  /* One timer for every running call (not a GSource per call): it fires
+   * at the earliest deadline it knows of, or later. */
+  GSource *timer;
 
   /* > 0 while starting calls, or while ending one whose target must hear
    * of it before the next starts: nothing starts from nested calls then. */
@@ -35,11 +38,6 @@ struct _PlugQueue
 static void
 item_free (Item *item)
 {
-  if (item->timer != NULL)
-    {
-      g_source_destroy (item->timer);
-      g_source_unref (item->timer);
-    }
   g_object_unref (item->call);
   g_free (item);
 }
@@ -69,6 +67,9 @@ plug_queue_free (PlugQueue *self)
 
   g_queue_clear_full (&self->waiting, (GDestroyNotify) item_free);
   g_queue_clear_full (&self->running, (GDestroyNotify) item_free);
+  if (self->timer != NULL)
+    g_source_destroy (self->timer);
+  g_clear_pointer (&self->timer, g_source_unref);
   g_main_context_unref (self->context);
   g_free (self);
 }
@@ -88,23 +89,86 @@ find_link (GQueue   *queue,
   return NULL;
 }
 
-static gboolean
-on_timeout (gpointer user_data)
+static gint64
+earliest_deadline (PlugQueue *self)
 {
-  Item *item = user_data;
-  PlugQueue *self = item->queue;
-  g_autoptr(PlugCall) call = g_object_ref (item->call);
-  g_autoptr(GError) error = NULL;
+  gint64 earliest = -1;
 
-  /* The source is finished; item_free must not destroy it again. */
-  g_clear_pointer (&item->timer, g_source_unref);
+  for (GList *l = self->running.head; l != NULL; l = l->next)
+    {
+      Item *item = l->data;
 
-  error = g_error_new (PLUG_ERROR, PLUG_ERROR_TIMEOUT,
-                       "[TIMEOUT] Timeout for call %s from %s",
-                       plug_call_get_method (call), plug_call_get_caller (call));
-  plug_queue_cancel (self, call, error);
+      if (earliest < 0 || item->deadline < earliest)
+        earliest = item->deadline;
+    }
+  return earliest;
+}
 
-  return G_SOURCE_REMOVE;
+static GError *
+timeout_error (PlugCall *call)
+{
+  return g_error_new (PLUG_ERROR, PLUG_ERROR_TIMEOUT,
+                      "[TIMEOUT] Timeout for call %s from %s",
+                      plug_call_get_method (call), plug_call_get_caller (call));
+}
+
+/* Times out every running call past its deadline, then waits for the
+ * next one. */
+static gboolean
+on_timer (gpointer user_data)
+{
+  PlugQueue *self = user_data;
+  gint64 now = g_source_get_time (self->timer);
+  g_autoptr(GPtrArray) expired = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (GList *l = self->running.head; l != NULL; l = l->next)
+    {
+      Item *item = l->data;
+
+      if (item->deadline <= now)
+        g_ptr_array_add (expired, g_object_ref (item->call));
+    }
+
+  for (guint i = 0; i < expired->len; i++)
+    {
+      PlugCall *call = g_ptr_array_index (expired, i);
+      g_autoptr(GError) error = timeout_error (call);
+
+      plug_queue_cancel (self, call, error);
+    }
+
+  g_source_set_ready_time (self->timer, earliest_deadline (self));
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+timer_dispatch (GSource     *source,
+                GSourceFunc  callback,
+                gpointer     user_data)
+{
+  return callback (user_data);
+}
+
+static GSourceFuncs timer_funcs = { .dispatch = timer_dispatch, };
+
+/* Deadlines come in start order with one timeout per target, so the
+ * timer need only move when it is idle; a deadline that went with its
+ * call makes it fire early once, and look again. */
+static void
+arm_timer (PlugQueue *self,
+           gint64     deadline)
+{
+  if (self->timer == NULL)
+    {
+      self->timer = g_source_new (&timer_funcs, sizeof (GSource));
+      g_source_set_callback (self->timer, on_timer, self, NULL);
+      g_source_set_static_name (self->timer, "[plugctl] call timeouts");
+      g_source_set_ready_time (self->timer, -1);
+      g_source_attach (self->timer, self->context);
+    }
+  if (g_source_get_ready_time (self->timer) < 0 ||
+      deadline < g_source_get_ready_time (self->timer))
+    g_source_set_ready_time (self->timer, deadline);
 }
 
 static gboolean
@@ -144,10 +208,8 @@ start_item (PlugQueue *self,
 
   /* The timer runs from the start, not from the time it was queued. */
   timeout_ms = plug_profile_get_call_timeout (plug_plugin_get_profile (self->target));
-  item->timer = g_timeout_source_new (timeout_ms);
-  g_source_set_callback (item->timer, on_timeout, item, NULL);
-  g_source_set_static_name (item->timer, "[plugctl] call timeout");
-  g_source_attach (item->timer, self->context);
+  item->deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  arm_timer (self, item->deadline);
 
   /* It may answer at once, and @item be gone after this. */
   PLUG_PLUGIN_GET_CLASS (self->target)->call_method (self->target, call);
