@@ -11,6 +11,7 @@
 
 #include "plug-dbus-client-connector.h"
 #include "plug-error.h"
+#include "plug-spin.h"
 
 static const char interface_xml[] =
   "<node>"
@@ -144,6 +145,7 @@ handle_message (PlugDBusClientConnector *self,
 
   g_variant_get_child (parameters, 0, "&s", &text);
   length = strlen (text);
+  plug_spin_note_activity ();
   g_dbus_method_invocation_return_value (invocation, NULL);
 
   message = plug_message_parse (text, length, &error);
@@ -237,11 +239,14 @@ static void
 plug_dbus_client_connector_start (PlugClientConnector *connector)
 {
   PlugDBusClientConnector *self = PLUG_DBUS_CLIENT_CONNECTOR (connector);
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
   g_autoptr(GError) error = NULL;
 
   if (self->started || self->closed)
     return;
   self->started = TRUE;
+  /* GDBus's worker thread wakes this context for each message. */
+  plug_spin_attach (context);
 
   /* Exported before the name is owned: the engine's first call, queued
    * by the bus during activation, must find the object. */
@@ -287,6 +292,7 @@ plug_dbus_client_connector_send (PlugClientConnector  *connector,
     }
 
   text = plug_message_to_string (message);
+  plug_spin_note_activity ();
   return g_dbus_connection_emit_signal (self->connection, self->peer,
                                         PLUG_DBUS_PLUGIN_PATH, PLUG_DBUS_PLUGIN_INTERFACE,
                                         "Message", g_variant_new ("(s)", text), error);

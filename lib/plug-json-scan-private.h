@@ -104,6 +104,13 @@ const char *plug_json_scan_skip_space (PlugJsonScan  *scan,
 gboolean    plug_json_scan_string     (PlugJsonScan  *scan,
                                        const char   **pos,
                                        char         **out);
+/* The same without decoding: *@plain and *@length are the string's bytes
+ * in the text when it has nothing to decode (the common case: no
+ * escape, ASCII), else *@plain is NULL. */
+gboolean    plug_json_scan_string_view (PlugJsonScan  *scan,
+                                        const char   **pos,
+                                        const char   **plain,
+                                        gsize         *length);
 /* One value (RFC 8259, strictly: UTF-8, escapes, number grammar) at
  * *@pos, leading space skipped; on success *@pos is just past it and
  * *@out (when not NULL) holds it as a new node. */

@@ -219,6 +219,27 @@ plug_json_scan_string (PlugJsonScan  *scan,
   return fail (scan, p, "invalid UTF-8 in a string");
 }
 
+gboolean
+plug_json_scan_string_view (PlugJsonScan  *scan,
+                            const char   **pos,
+                            const char   **plain,
+                            gsize         *length)
+{
+  const char *start = *pos + 1;
+  const char *p = plug_json_skip_plain (start, scan->end, TRUE);
+
+  if (p < scan->end && *p == '"')
+    {
+      *plain = start;
+      *length = p - start;
+      *pos = p + 1;
+      return TRUE;
+    }
+  *plain = NULL;
+  *length = 0;
+  return plug_json_scan_string (scan, pos, NULL);
+}
+
 static const char *
 skip_digits (const char *p,
              const char *end)

@@ -85,13 +85,41 @@ describe_value (const char *start,
 
 static Field
 field_named (const char *name,
+             gsize       length,
              Field       first,
              Field       last)
 {
   for (Field field = first; field <= last; field++)
-    if (strcmp (name, fields[field].name) == 0)
+    if (strncmp (name, fields[field].name, length) == 0 && fields[field].name[length] == '\0')
       return field;
   return FIELD_OTHER;
+}
+
+/* The member name at *@pos, its field among @first..@last. */
+static gboolean
+scan_member_name (PlugJsonScan  *scan,
+                  const char   **pos,
+                  Field          first,
+                  Field          last,
+                  Field         *field)
+{
+  const char *start = *pos;
+  g_autofree char *decoded = NULL;
+  const char *plain;
+  gsize length;
+
+  if (!plug_json_scan_string_view (scan, pos, &plain, &length))
+    return FALSE;
+  if (plain != NULL)
+    {
+      *field = field_named (plain, length, first, last);
+      return TRUE;
+    }
+  /* escapes (rare): decode, from the start again */
+  if (!plug_json_scan_string (scan, &start, &decoded))
+    return FALSE;
+  *field = field_named (decoded, strlen (decoded), first, last);
+  return TRUE;
 }
 
 static char **
@@ -133,12 +161,12 @@ scan_members (Envelope    *env,
     }
   for (;;)
     {
-      g_autofree char *name = NULL;
+      Field field;
 
       p = plug_json_scan_skip_space (scan, p);
       if (p == scan->end || *p != '"')
         return (scan->problem = "expected a member name", scan->where = p, FALSE);
-      if (!plug_json_scan_string (scan, &p, &name))
+      if (!scan_member_name (scan, &p, first, last, &field))
         return FALSE;
       p = plug_json_scan_skip_space (scan, p);
       if (p == scan->end || *p != ':')
@@ -146,7 +174,7 @@ scan_members (Envelope    *env,
       p = plug_json_scan_skip_space (scan, p + 1);
       if (p == scan->end)
         return (scan->problem = "expected a value", scan->where = p, FALSE);
-      if (!func (env, field_named (name, first, last), &p))
+      if (!func (env, field, &p))
         return FALSE;
       p = plug_json_scan_skip_space (scan, p);
       if (p < scan->end && *p == '}')

@@ -8,7 +8,7 @@
 
 G_BEGIN_DECLS
 
-/* The typed view of the known fields; the JSON object keeps everything. */
+/* The typed view of the known fields; the JSON text keeps everything. */
 typedef struct
 {
   char *name;
@@ -48,7 +48,9 @@ struct _PlugProfile
 {
   GObject parent_instance;
 
-  JsonObject *json;
+  /* The manifest as compact JSON text: one block instead of a tree of
+   * nodes, parsed again by the rare users of the whole object. */
+  char *json_text;
   ProfileFields fields;
   char *path;
   char *base_dir;
