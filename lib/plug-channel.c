@@ -21,6 +21,8 @@
 #include "plug-spin.h"
 
 #define INITIAL_BUFFER_SIZE (64 * 1024)
+/* Bigger messages are written at once, not copied to be coalesced. */
+#define CORK_MAX 4096
 /* Reads per dispatch before yielding to other sources. */
 #define MAX_READS_PER_DISPATCH 8
 /* plug_channel_close() gives up flushing when the peer takes nothing
@@ -192,6 +194,7 @@ plug_channel_is_closed (PlugChannel *self)
 
 static void schedule_broken   (PlugChannel *self);
 static void ensure_out_source (PlugChannel *self);
+static void uncork            (PlugChannel *self);
 
 /* Input */
 
@@ -359,6 +362,8 @@ on_readable (int          fd,
   if (!self->closed)
     maybe_shrink (self);
   self->reading = FALSE;
+  if (!self->closed)
+    uncork (self);
 
   return self->closed ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
 }
@@ -516,10 +521,10 @@ on_writable (int          fd,
 }
 
 static void
-queue_output (PlugChannel  *self,
-              struct iovec *iov,
-              int           n_iov,
-              gsize         skip)
+append_output (PlugChannel  *self,
+               struct iovec *iov,
+               int           n_iov,
+               gsize         skip)
 {
   /* Compact when the written head outweighs what is left. */
   if (self->out_offset > 0 && self->out_offset >= out_pending (self))
@@ -540,8 +545,26 @@ queue_output (PlugChannel  *self,
       g_byte_array_append (self->out_buf, (guint8 *) iov[i].iov_base + skip, len - skip);
       skip = 0;
     }
+}
 
+static void
+queue_output (PlugChannel  *self,
+              struct iovec *iov,
+              int           n_iov,
+              gsize         skip)
+{
+  append_output (self, iov, n_iov, skip);
   ensure_out_source (self);
+}
+
+/* What the callbacks of one read sent, in one write. */
+static void
+uncork (PlugChannel *self)
+{
+  if (out_pending (self) == 0 || self->out_source != NULL || self->write_error != NULL)
+    return;
+  if (write_queue (self) && out_pending (self) > 0)
+    ensure_out_source (self);
 }
 
 static void
@@ -580,7 +603,21 @@ send_iov (PlugChannel   *self,
     total += iov[i].iov_len;
   plug_spin_note_activity ();
 
+  /* Answering what it reads (an event then a response, a response then
+   * the next request): small messages go out together, in one write
+   * when the reading ends (see on_readable). */
+  if (self->reading && total <= CORK_MAX)
+    {
+      append_output (self, iov, n_iov, 0);
+      return TRUE;
+    }
+
   /* Order: nothing jumps the queue. */
+  if (out_pending (self) > 0 && self->reading && !write_queue (self))
+    {
+      g_propagate_error (error, g_error_copy (self->write_error));
+      return FALSE;
+    }
   if (out_pending (self) == 0)
     {
       n = write_iov (self, iov, n_iov);

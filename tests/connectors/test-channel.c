@@ -615,6 +615,51 @@ test_spin_ping_pong (Fixture       *f,
   g_thread_join (g_steal_pointer (&thread));
 }
 
+static void
+on_line_answer_twice (PlugChannel *channel,
+                      const char  *line,
+                      gsize        length,
+                      gpointer     user_data)
+{
+  Fixture *f = user_data;
+  char byte;
+
+  g_assert_true (plug_channel_send (channel, "event", 5, NULL));
+  /* corked: nothing has gone out while the line is handled */
+  g_assert_cmpint (recv (f->peer, &byte, 1, MSG_PEEK | MSG_DONTWAIT), ==, -1);
+  g_assert_cmpint (errno, ==, EAGAIN);
+  g_assert_true (plug_channel_send (channel, "response", 8, NULL));
+  g_ptr_array_add (f->lines, g_strndup (line, length));
+}
+
+/* What the callbacks of one read send goes out in one write, in order,
+ * once the read is handled. */
+static void
+test_send_answers_coalesced (void)
+{
+  Fixture fixture = { 0, };
+  Fixture *f = &fixture;
+  int fds[2];
+  char buf[64] = { 0, };
+  gssize n;
+
+  g_assert_no_errno (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds));
+  f->channel = plug_channel_new (fds[0]);
+  f->peer = fds[1];
+  f->lines = g_ptr_array_new_with_free_func (g_free);
+  f->overflows = g_array_new (FALSE, FALSE, sizeof (gsize));
+  plug_channel_start (f->channel, on_line_answer_twice, on_closed, on_overflow, f);
+
+  peer_write (f, "request\n");
+  while (f->lines->len < 1)
+    g_main_context_iteration (NULL, TRUE);
+  n = read (f->peer, buf, sizeof buf - 1);
+  g_assert_cmpstr (buf, ==, "event\nresponse\n");
+  g_assert_cmpint (n, ==, 15);
+
+  fixture_tear_down (f, NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -640,6 +685,7 @@ main (int   argc,
   ADD ("/channel/flush/blocks-until-written", test_flush_blocks_until_written);
 
   ADD ("/channel/spin/ping-pong", test_spin_ping_pong);
+  g_test_add_func ("/channel/send/answers-coalesced", test_send_answers_coalesced);
   g_test_add_func ("/channel/spin/on-by-default", test_spin_on_by_default);
   g_test_add_func ("/channel/spin/off-when-zero", test_spin_off_when_zero);
   g_test_add_func ("/channel/spin/keeps-application-poll-func", test_spin_keeps_application_poll_func);
