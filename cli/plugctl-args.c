@@ -1,8 +1,6 @@
 /* plugctl-args.c: how `plugctl call` and `emit` turn their ARG words into JSON
  *
  * Apart from plugctl.c so that fuzz/fuzz-cli-args.c can build it alone.
- * lib/plug-json-check.c is built into plugctl with it (the library does
- * not export it).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -13,16 +11,13 @@
 #include <plugctl.h>
 
 #include "plugctl-args.h"
-#include "plug-json-check-private.h"
 
-/* json-glib 1.6 alone would take `1[2]` as [2] and `"\377"` as a string
- * that is not UTF-8: the library's check says they are not JSON. */
+/* Strict, as messages are read: json-glib 1.6 alone would take `1[2]`
+ * as [2] and `"\377"` as a string that is not UTF-8. */
 static JsonNode *
 parse_json_word (const char *word)
 {
-  if (plug_json_check_text (word, -1) != NULL)
-    return NULL;
-  return json_from_string (word, NULL);
+  return plug_json_from_text (word, -1, NULL);
 }
 
 /* An argument is JSON when it parses as JSON, else a string. */

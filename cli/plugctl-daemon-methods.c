@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "plugctl-daemon-private.h"
-#include "plug-json-check-private.h"
 
 static char *
 node_to_text (JsonNode *node)
@@ -30,10 +29,7 @@ parse_args (const char  *text,
 {
   g_autoptr(JsonNode) node = NULL;
 
-  /* What json-glib 1.6 mishandles (several values, bad escapes) never
-   * reaches it, as for messages from plugins. */
-  if (plug_json_check_text (text, -1) == NULL)
-    node = json_from_string (text, NULL);
+  node = plug_json_from_text (text, -1, NULL);
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
     {
       g_set_error (error, PLUG_ERROR, PLUG_ERROR_INVALID_ARGUMENT,

@@ -479,6 +479,23 @@ plug_message_to_node (PlugMessage *message)
   return node;
 }
 
+JsonNode *
+plug_json_from_text (const char  *text,
+                     gssize       length,
+                     GError     **error)
+{
+  const char *problem = NULL;
+  JsonNode *node;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  node = plug_json_parse (text, length < 0 ? strlen (text) : (gsize) length, &problem);
+  if (node == NULL)
+    g_set_error (error, PLUG_ERROR, PLUG_ERROR_INVALID_ARGUMENT,
+                 "not valid JSON: %s", problem);
+  return node;
+}
+
 /* Getters */
 
 PlugAction

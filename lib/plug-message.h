@@ -167,6 +167,23 @@ PLUG_AVAILABLE_IN_ALL
 PlugMessage  *plug_message_new_error_response (PlugMessage      *request,
                                                const char       *error);
 
+/**
+ * plug_json_from_text:
+ * @text: JSON text
+ * @length: its length, or -1 when NUL-terminated
+ *
+ * Parses one JSON value as plugctl reads messages: strictly (RFC 8259:
+ * UTF-8, escapes, the number grammar, one value, bounded depth), with
+ * integers as gint64 and other numbers as double, as json-glib does.
+ *
+ * Returns: (transfer full): the value, or NULL with
+ * %PLUG_ERROR_INVALID_ARGUMENT ("not valid JSON: …")
+ */
+PLUG_AVAILABLE_IN_ALL
+JsonNode     *plug_json_from_text           (const char         *text,
+                                             gssize              length,
+                                             GError            **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PlugMessage, plug_message_unref)
 
 G_END_DECLS
