@@ -344,7 +344,7 @@ on_connector_message (PlugClientConnector *connector,
                       PlugClient          *self)
 {
   PlugAction action = plug_message_get_action (message);
-  g_autoptr(PlugClient) hold = g_object_ref (self);
+  g_autoptr(PlugClient) hold G_GNUC_UNUSED = g_object_ref (self);
 
   if (action == PLUG_ACTION_REQUEST &&
       g_strcmp0 (plug_message_get_key (message), "handshake") == 0)
@@ -425,7 +425,7 @@ on_connector_closed (PlugClientConnector *connector,
                      const GError        *error,
                      PlugClient          *self)
 {
-  g_autoptr(PlugClient) hold = g_object_ref (self);
+  g_autoptr(PlugClient) hold G_GNUC_UNUSED = g_object_ref (self);
   g_autoptr(GError) closed_error = NULL;
 
   if (self->closed)

@@ -298,7 +298,7 @@ plug_queue_cancel (PlugQueue    *self,
                    PlugCall     *call,
                    const GError *error)
 {
-  g_autoptr(PlugCall) hold = g_object_ref (call);
+  g_autoptr(PlugCall) hold G_GNUC_UNUSED = g_object_ref (call);
   gboolean was_running;
 
   g_return_if_fail (self != NULL);

@@ -311,8 +311,6 @@ static void
 test_deactivation_drops_subscriptions_and_memory (Fixture       *fixture,
                                                   gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
   listen (fixture, "a", FALSE);
   listen (fixture, "b", FALSE);
   emit (fixture, "[1]");

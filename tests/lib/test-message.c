@@ -549,8 +549,8 @@ static void
 test_node_round_trip (void)
 {
   static const char *texts[] = {
-    "{\"id\":12,\"action\":\"request\",\"name\":\"cmd\",\"key\":\"run\",\"payload\":[1,{\"a\":\"é\\n\"}],"
-    "\"requestInfo\":{\"from\":\"manager\",\"path\":\"cmd.git\"},\"error\":\"boom\"}",
+    ("{\"id\":12,\"action\":\"request\",\"name\":\"cmd\",\"key\":\"run\",\"payload\":[1,{\"a\":\"é\\n\"}],"
+     "\"requestInfo\":{\"from\":\"manager\",\"path\":\"cmd.git\"},\"error\":\"boom\"}"),
     "{\"id\":-1,\"action\":\"response\",\"payload\":null}",
     "{\"action\":\"listen\",\"name\":\"a\",\"key\":\"b\"}",
     "{\"action\":\"weird\"}",

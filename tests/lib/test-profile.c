@@ -626,8 +626,8 @@ test_load_dirs (Fixture       *fixture,
   g_autofree char *broken = write_file (dir1, "b.json", "{\"name\":\"broken\",\n\"methods\": 1}");
   g_autofree char *gamma = write_file (dir1, "c.json", "{\"name\":\"gamma\"}");
   g_autofree char *alpha2 = write_file (dir1, "d.json", "{\"name\":\"alpha\",\"version\":\"2\"}");
-  g_autofree char *notes = write_file (dir1, "notes.txt", "{\"name\":\"notes\"}");
-  g_autofree char *hidden = write_file (dir1, ".hidden.json", "{\"name\":\"hidden\"}");
+  g_autofree char *notes G_GNUC_UNUSED = write_file (dir1, "notes.txt", "{\"name\":\"notes\"}");
+  g_autofree char *hidden G_GNUC_UNUSED = write_file (dir1, ".hidden.json", "{\"name\":\"hidden\"}");
   g_autofree char *beta = write_file (dir2, "0-beta.json", "{\"name\":\"beta\"}");
   g_autofree char *gamma2 = write_file (dir2, "gamma.json", "{\"name\":\"gamma\"}");
   g_autofree char *zeta = write_file (dir2, "z.json", "{\"name\":\"zeta\"}");
