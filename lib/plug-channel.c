@@ -44,6 +44,7 @@ struct _PlugChannel
   GSource *in_source;
   GSource *out_source;
   GSource *broken_source;
+  GSource *cork_source;
 
   /* Input: one buffer; bytes [0, in_len) hold no newline between reads. */
   char *in_buf;
@@ -88,6 +89,7 @@ release_fd (PlugChannel *self)
   clear_source (&self->in_source);
   clear_source (&self->out_source);
   clear_source (&self->broken_source);
+  clear_source (&self->cork_source);
   if (self->fd >= 0)
     {
       g_close (self->fd, NULL);
@@ -195,6 +197,7 @@ plug_channel_is_closed (PlugChannel *self)
 static void schedule_broken   (PlugChannel *self);
 static void ensure_out_source (PlugChannel *self);
 static void uncork            (PlugChannel *self);
+static void attach_cork_source (PlugChannel *self);
 
 /* Input */
 
@@ -395,6 +398,7 @@ plug_channel_start (PlugChannel             *self,
   g_source_set_can_recurse (self->in_source, TRUE);
   g_source_set_static_name (self->in_source, "PlugChannel input");
   g_source_attach (self->in_source, self->context);
+  attach_cork_source (self);
   plug_spin_attach (self->context);
 
   /* Output queued before start (or a write error) waited for a context. */
@@ -555,6 +559,48 @@ queue_output (PlugChannel  *self,
 {
   append_output (self, iov, n_iov, skip);
   ensure_out_source (self);
+}
+
+/* A callback that runs a main loop of its own (waiting for an answer)
+ * must not wait for what it sent: an iteration that finds output corked
+ * sends it (prepare only says so: it runs with the context locked). */
+typedef struct
+{
+  GSource source;
+  PlugChannel *channel;
+} CorkSource;
+
+static gboolean
+cork_prepare (GSource *source,
+              gint    *timeout)
+{
+  PlugChannel *self = ((CorkSource *) source)->channel;
+
+  *timeout = -1;
+  return self->reading && out_pending (self) > 0 && self->out_source == NULL;
+}
+
+static gboolean
+cork_dispatch (GSource     *source,
+               GSourceFunc  callback,
+               gpointer     user_data)
+{
+  uncork (((CorkSource *) source)->channel);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs cork_funcs = {
+  .prepare = cork_prepare,
+  .dispatch = cork_dispatch,
+};
+
+static void
+attach_cork_source (PlugChannel *self)
+{
+  self->cork_source = g_source_new (&cork_funcs, sizeof (CorkSource));
+  ((CorkSource *) self->cork_source)->channel = self;
+  g_source_set_static_name (self->cork_source, "PlugChannel corked output");
+  g_source_attach (self->cork_source, self->context);
 }
 
 /* What the callbacks of one read sent, in one write. */

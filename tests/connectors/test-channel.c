@@ -660,6 +660,53 @@ test_send_answers_coalesced (void)
   fixture_tear_down (f, NULL);
 }
 
+static void
+on_line_wait_for_answer (PlugChannel *channel,
+                         const char  *line,
+                         gsize        length,
+                         gpointer     user_data)
+{
+  Fixture *f = user_data;
+  char buf[16] = { 0, };
+  gssize n;
+
+  g_ptr_array_add (f->lines, g_strndup (line, length));
+  if (f->lines->len > 1)
+    return;
+  g_assert_true (plug_channel_send (channel, "question", 8, NULL));
+  /* a loop of its own, as a callback waiting for an answer would run */
+  while ((n = recv (f->peer, buf, sizeof buf - 1, MSG_DONTWAIT)) < 0 && !f->timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (f->timed_out);
+  g_assert_cmpstr (buf, ==, "question\n");
+}
+
+/* Output corked while a line is handled goes out when the callback
+ * iterates the main context itself: no deadlock. */
+static void
+test_send_corked_flushed_by_nested_loop (void)
+{
+  Fixture fixture = { 0, };
+  Fixture *f = &fixture;
+  int fds[2];
+
+  g_assert_no_errno (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds));
+  f->channel = plug_channel_new (fds[0]);
+  f->peer = fds[1];
+  f->lines = g_ptr_array_new_with_free_func (g_free);
+  f->overflows = g_array_new (FALSE, FALSE, sizeof (gsize));
+  plug_channel_start (f->channel, on_line_wait_for_answer, on_closed, on_overflow, f);
+
+  f->timeout_id = g_timeout_add_seconds (10, on_timeout, f);
+  peer_write (f, "request\n");
+  while (f->lines->len < 1 && !f->timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (f->timed_out);
+  g_clear_handle_id (&f->timeout_id, g_source_remove);
+
+  fixture_tear_down (f, NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -686,6 +733,7 @@ main (int   argc,
 
   ADD ("/channel/spin/ping-pong", test_spin_ping_pong);
   g_test_add_func ("/channel/send/answers-coalesced", test_send_answers_coalesced);
+  g_test_add_func ("/channel/send/corked-flushed-by-nested-loop", test_send_corked_flushed_by_nested_loop);
   g_test_add_func ("/channel/spin/on-by-default", test_spin_on_by_default);
   g_test_add_func ("/channel/spin/off-when-zero", test_spin_off_when_zero);
   g_test_add_func ("/channel/spin/keeps-application-poll-func", test_spin_keeps_application_poll_func);
