@@ -57,14 +57,28 @@ pending_call_free (gpointer data)
   g_free (pending);
 }
 
+/* The call tables, made on first use: most registered plugins never run. */
+static void
+ensure_tables (PlugConnectorPrivate *priv)
+{
+  if (priv->pending_by_id != NULL)
+    return;
+  priv->pending_by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, pending_call_free);
+  priv->pending_by_call = g_hash_table_new (g_direct_hash, g_direct_equal);
+  priv->abandoned_ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+}
+
+/* Also makes the tables: the router then reads abandoned_ids. */
 PlugCall *
 plug_connector_take_pending (PlugConnector *self,
                              gint64         id)
 {
   PlugConnectorPrivate *priv = GET_PRIV (self);
-  PendingCall *pending = g_hash_table_lookup (priv->pending_by_id, &id);
+  PendingCall *pending;
   PlugCall *call;
 
+  ensure_tables (priv);
+  pending = g_hash_table_lookup (priv->pending_by_id, &id);
   if (pending == NULL)
     return NULL;
   call = g_object_ref (pending->call);
@@ -82,10 +96,13 @@ fail_pending (PlugConnector *self,
               gboolean       deactivated)
 {
   PlugConnectorPrivate *priv = GET_PRIV (self);
-  g_autoptr(GHashTable) pending = g_steal_pointer (&priv->pending_by_id);
+  g_autoptr(GHashTable) pending = NULL;
   GHashTableIter iter;
   PendingCall *entry;
 
+  if (priv->pending_by_id == NULL)
+    return;
+  pending = g_steal_pointer (&priv->pending_by_id);
   priv->pending_by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, pending_call_free);
   g_hash_table_remove_all (priv->pending_by_call);
   g_hash_table_remove_all (priv->abandoned_ids);
@@ -615,6 +632,7 @@ plug_connector_call_method (PlugPlugin *plugin,
   pending = g_new0 (PendingCall, 1);
   pending->id = priv->next_id++;
   pending->call = g_object_ref (call);
+  ensure_tables (priv);
   g_hash_table_insert (priv->pending_by_id, &pending->id, pending);
   g_hash_table_insert (priv->pending_by_call, call, pending);
 
@@ -644,12 +662,13 @@ plug_connector_cancel_call (PlugPlugin *plugin,
 {
   PlugConnector *self = PLUG_CONNECTOR (plugin);
   PlugConnectorPrivate *priv = GET_PRIV (self);
-  PendingCall *pending = g_hash_table_lookup (priv->pending_by_call, call);
+  PendingCall *pending;
   g_autoptr(PlugMessage) cancel = NULL;
   g_autoptr(PlugCall) owned = NULL;
   gint64 id;
 
-  if (pending == NULL)
+  if (priv->pending_by_call == NULL ||
+      (pending = g_hash_table_lookup (priv->pending_by_call, call)) == NULL)
     return;
 
   id = pending->id;
@@ -763,6 +782,9 @@ plug_connector_class_init (PlugConnectorClass *klass)
                        0, G_MAXUINT, PLUG_CONNECTOR_DEFAULT_GRACE_PERIOD_MS,
                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* "lost" runs its class handler first: no handler per instance. */
+  g_signal_override_class_handler ("lost", G_TYPE_FROM_CLASS (klass), G_CALLBACK (on_lost));
 }
 
 static void
@@ -770,12 +792,8 @@ plug_connector_init (PlugConnector *self)
 {
   PlugConnectorPrivate *priv = GET_PRIV (self);
 
-  priv->pending_by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, pending_call_free);
-  priv->pending_by_call = g_hash_table_new (g_direct_hash, g_direct_equal);
-  priv->abandoned_ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   priv->handshake_id = G_MININT64;
   priv->grace_period_ms = PLUG_CONNECTOR_DEFAULT_GRACE_PERIOD_MS;
-  g_signal_connect (self, "lost", G_CALLBACK (on_lost), NULL);
 }
 
 guint
@@ -789,9 +807,12 @@ plug_connector_get_grace_period (PlugConnector *self)
 guint
 plug_connector_get_n_pending (PlugConnector *self)
 {
+  PlugConnectorPrivate *priv;
+
   g_return_val_if_fail (PLUG_IS_CONNECTOR (self), 0);
 
-  return g_hash_table_size (GET_PRIV (self)->pending_by_id);
+  priv = GET_PRIV (self);
+  return priv->pending_by_id != NULL ? g_hash_table_size (priv->pending_by_id) : 0;
 }
 
 gint

@@ -18,8 +18,9 @@ struct _PlugEngineEntry
   PlugEngine *engine;
   PlugPlugin *plugin;
   PlugQueue *queue;
-  gulong lost_handler;
+  gulong lost_handler;    /* connected by the first activation */
 
+  /* Made on first use, like crash_times: most plugins never run. */
   GPtrArray *activate_waiters;    /* GTask */
   GPtrArray *deactivate_waiters;  /* GTask */
   /* Bumped whenever an activation in progress is abandoned. */
@@ -61,7 +62,10 @@ struct _PlugEngine
 
 G_DEFINE_FINAL_TYPE (PlugEngine, plug_engine, G_TYPE_OBJECT)
 
-static void start_activation (Entry *entry);
+static void start_activation (Entry        *entry);
+static void on_plugin_lost   (PlugPlugin   *plugin,
+                              const GError *cause,
+                              gpointer      user_data);
 
 static void
 clear_restart_timer (Entry *entry)
@@ -205,6 +209,15 @@ plug_engine_get_events (PlugEngine *self)
   return self->events;
 }
 
+static void
+add_waiter (GPtrArray **waiters,
+            GTask      *waiter)
+{
+  if (*waiters == NULL)
+    *waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (*waiters, g_object_ref (waiter));
+}
+
 /* Completes the waiters present now; the array may gain new ones. */
 static void
 complete_waiters (GPtrArray    *waiters,
@@ -213,6 +226,8 @@ complete_waiters (GPtrArray    *waiters,
   g_autofree gpointer *tasks = NULL;
   gsize n_tasks;
 
+  if (waiters == NULL || waiters->len == 0)
+    return;
   tasks = g_ptr_array_steal (waiters, &n_tasks);
   for (gsize i = 0; i < n_tasks; i++)
     {
@@ -243,6 +258,12 @@ set_last_error (Entry        *entry,
 
 /* Restart budget */
 
+static guint
+n_crashes (Entry *entry)
+{
+  return entry->crash_times != NULL ? entry->crash_times->len : 0;
+}
+
 /* Records a crash; TRUE when the budget allows another start. */
 static gboolean
 record_crash (Entry *entry)
@@ -252,6 +273,8 @@ record_crash (Entry *entry)
   gint64 window = (gint64) plug_profile_get_restart_window (profile) * G_TIME_SPAN_MILLISECOND;
   guint expired = 0;
 
+  if (entry->crash_times == NULL)
+    entry->crash_times = g_array_new (FALSE, FALSE, sizeof (gint64));
   while (expired < entry->crash_times->len &&
          g_array_index (entry->crash_times, gint64, expired) <= now - window)
     expired++;
@@ -268,7 +291,7 @@ restart_delay (Entry *entry)
   PlugProfile *profile = plug_plugin_get_profile (entry->plugin);
   guint64 delay = plug_profile_get_restart_backoff (profile);
 
-  for (guint i = 1; i < entry->crash_times->len && delay < PLUG_PROFILE_MAX_RESTART_BACKOFF_MS; i++)
+  for (guint i = 1; i < n_crashes (entry) && delay < PLUG_PROFILE_MAX_RESTART_BACKOFF_MS; i++)
     delay *= 2;
 
   return (guint) MIN (delay, PLUG_PROFILE_MAX_RESTART_BACKOFF_MS);
@@ -319,7 +342,7 @@ enter_failed (Entry        *entry,
   entry->failure = g_error_new (PLUG_ERROR, cause->domain == PLUG_ERROR ? cause->code : PLUG_ERROR_FAILED,
                                 "Plugin %s failed %u times within %u ms and is not restarted; "
                                 "the last error: %s",
-                                entry_name (entry), entry->crash_times->len,
+                                entry_name (entry), n_crashes (entry),
                                 plug_profile_get_restart_window (profile), cause->message);
   g_debug ("%s", entry->failure->message);
 
@@ -419,6 +442,10 @@ start_activation (Entry *entry)
   Activation *activation;
 
   clear_restart_timer (entry);
+  /* Losing a plugin matters only from its first activation on. */
+  if (entry->lost_handler == 0 && !entry->removing && entry->engine != NULL)
+    entry->lost_handler = g_signal_connect (entry->plugin, "lost",
+                                            G_CALLBACK (on_plugin_lost), entry);
   plug_plugin_set_state (entry->plugin, PLUG_PLUGIN_STATE_ACTIVATING);
   entry->activate_after_deactivation = FALSE;
   entry->stats.activation_started = g_get_monotonic_time ();
@@ -465,14 +492,15 @@ request_activation (Entry *entry,
     {
       if (waiter == NULL)
         return;
-      g_array_set_size (entry->crash_times, 0);
+      if (entry->crash_times != NULL)
+        g_array_set_size (entry->crash_times, 0);
       g_clear_error (&entry->failure);
       state = PLUG_PLUGIN_STATE_INACTIVE;
     }
 
   /* Added first: an implementation may finish the activation at once. */
   if (waiter != NULL)
-    g_ptr_array_add (entry->activate_waiters, g_object_ref (waiter));
+    add_waiter (&entry->activate_waiters, waiter);
 
   if (state == PLUG_PLUGIN_STATE_DEACTIVATING)
     entry->activate_after_deactivation = TRUE;
@@ -515,7 +543,8 @@ on_plugin_deactivated (GObject      *source,
   else if (entry->restarting && !entry->removing)
     schedule_restart (entry);
   else if (!entry->removing &&
-           (entry->activate_after_deactivation || entry->activate_waiters->len > 0))
+           (entry->activate_after_deactivation ||
+            (entry->activate_waiters != NULL && entry->activate_waiters->len > 0)))
     start_activation (entry);
 
   plug_engine_entry_unref (entry);
@@ -583,7 +612,7 @@ request_deactivation (Entry *entry,
     }
 
   if (waiter != NULL)
-    g_ptr_array_add (entry->deactivate_waiters, g_object_ref (waiter));
+    add_waiter (&entry->deactivate_waiters, waiter);
 
   if (state != PLUG_PLUGIN_STATE_DEACTIVATING)
     start_deactivation (entry, NULL);
@@ -685,8 +714,9 @@ plug_engine_class_init (PlugEngineClass *klass)
 static void
 plug_engine_init (PlugEngine *self)
 {
+  /* Keyed by the profile's name, which lives as long as the entry. */
   self->entries = g_hash_table_new_full (g_str_hash, g_str_equal,
-                                         g_free, plug_engine_entry_unref);
+                                         NULL, plug_engine_entry_unref);
   self->events = plug_events_new ();
 }
 
@@ -699,12 +729,8 @@ add_entry (PlugEngine *self,
   entry->engine = self;
   entry->plugin = g_object_ref (plugin);
   entry->queue = plug_queue_new (plugin, plug_engine_check_call, entry);
-  entry->activate_waiters = g_ptr_array_new_with_free_func (g_object_unref);
-  entry->crash_times = g_array_new (FALSE, FALSE, sizeof (gint64));
-  entry->deactivate_waiters = g_ptr_array_new_with_free_func (g_object_unref);
-  entry->lost_handler = g_signal_connect (plugin, "lost", G_CALLBACK (on_plugin_lost), entry);
 
-  g_hash_table_insert (self->entries, g_strdup (plug_plugin_get_name (plugin)), entry);
+  g_hash_table_insert (self->entries, (gpointer) plug_plugin_get_name (plugin), entry);
   plug_plugin_set_engine (plugin, self);
 
   return entry;

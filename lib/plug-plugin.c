@@ -20,7 +20,7 @@ typedef struct
   PlugProfile *profile;
   PlugEngine *engine;
   PlugPluginState state;
-  GHashTable *methods;
+  GHashTable *methods;  /* created by the first plug_plugin_add_method() */
 } PlugPluginPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (PlugPlugin, plug_plugin, G_TYPE_OBJECT)
@@ -110,7 +110,7 @@ plug_plugin_real_call_method (PlugPlugin *self,
   Method *method;
 
   name = method_for_path (plug_call_get_path (call), plug_call_get_method (call));
-  method = g_hash_table_lookup (priv->methods, name);
+  method = priv->methods != NULL ? g_hash_table_lookup (priv->methods, name) : NULL;
   if (method != NULL)
     {
       method->func (call, method->user_data);
@@ -143,7 +143,8 @@ plug_plugin_dispose (GObject *object)
   PlugPlugin *self = PLUG_PLUGIN (object);
   PlugPluginPrivate *priv = plug_plugin_get_instance_private (self);
 
-  g_hash_table_remove_all (priv->methods);
+  if (priv->methods != NULL)
+    g_hash_table_remove_all (priv->methods);
 
   G_OBJECT_CLASS (plug_plugin_parent_class)->dispose (object);
 }
@@ -256,10 +257,12 @@ plug_plugin_class_init (PlugPluginClass *klass)
    *
    * The plugin's transport closed or its process exited.
    */
+  /* RUN_FIRST: a subclass's class handler (the connector fails its
+   * pending calls) runs before the engine's handler. */
   signals[SIGNAL_LOST] =
     g_signal_new ("lost",
                   G_TYPE_FROM_CLASS (klass),
-                  G_SIGNAL_RUN_LAST,
+                  G_SIGNAL_RUN_FIRST,
                   0,
                   NULL, NULL,
                   NULL,
@@ -269,9 +272,6 @@ plug_plugin_class_init (PlugPluginClass *klass)
 static void
 plug_plugin_init (PlugPlugin *self)
 {
-  PlugPluginPrivate *priv = plug_plugin_get_instance_private (self);
-
-  priv->methods = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, method_free);
 }
 
 /**
@@ -391,6 +391,8 @@ plug_plugin_add_method (PlugPlugin     *self,
   method->func = func;
   method->user_data = user_data;
   method->destroy = destroy;
+  if (priv->methods == NULL)
+    priv->methods = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, method_free);
   g_hash_table_replace (priv->methods, g_strdup (name), method);
 
   append_profile_method (priv->profile, name);

@@ -55,12 +55,14 @@ plug_profile_init (PlugProfile *self)
 
 /* JSON helpers */
 
+/* The text without the GString's spare room: it is kept for long. */
 static char *
 object_to_text (JsonObject *object)
 {
   g_autoptr(JsonNode) root = json_node_init_object (json_node_alloc (), object);
+  char *text = json_to_string (root, FALSE);
 
-  return json_to_string (root, FALSE);
+  return g_realloc (text, strlen (text) + 1);
 }
 
 /* A new object from the stored text, for the caller to change or keep. */

@@ -5,6 +5,11 @@
  * Run: _build/tests/bench/bench-cli --plugctl _build/cli/plugctl [--pin] [--json]
  * with PLUGCTL_CONNECTOR_PATH and PLUGCTL_PLUGIN_PATH (or
  * PLUGCTL_PLUGINS_BUILDDIR) set; tests/bench/run.sh does that.
+ *
+ * Memory: VmRSS, PSS and private memory (USS) of the engine and of the C
+ * echo plugin, the plugin's beside `bench-cli --idle` (this program run
+ * again as a do-nothing process: the same libraries, the floor of any
+ * process that links them).
  */
 #include "config.h"
 
@@ -303,21 +308,100 @@ find_child_pid (int parent)
   return -1;
 }
 
+/* The sum of @field's values in /proc/@pid/smaps_rollup (or smaps, on
+ * kernels without it), in KiB; -1 when unreadable. */
+static gint64
+read_smaps_kib (int                 pid,
+                const char * const *fields)
+{
+  const char *files[] = { "smaps_rollup", "smaps" };
+  g_autofree char *contents = NULL;
+  gint64 total = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (files) && contents == NULL; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/%d/%s", pid, files[i]);
+
+      if (!g_file_get_contents (path, &contents, NULL, NULL))
+        g_clear_pointer (&contents, g_free);
+    }
+  if (contents == NULL)
+    return -1;
+
+  for (const char *line = contents; line != NULL && *line != '\0'; )
+    {
+      const char *end = strchr (line, '\n');
+
+      for (guint i = 0; fields[i] != NULL; i++)
+        {
+          gsize length = strlen (fields[i]);
+
+          if (strncmp (line, fields[i], length) == 0 && line[length] == ':')
+            total += g_ascii_strtoll (line + length + 1, NULL, 10);
+        }
+      line = end != NULL ? end + 1 : NULL;
+    }
+  return total;
+}
+
+/* VmRSS counts every shared library page a process maps as its own; PSS
+ * shares each page among the processes mapping it, and USS (private
+ * memory) is what the process alone costs: what exiting would free. */
+static void
+record_memory (int         pid,
+               const char *id)
+{
+  const char * const pss[] = { "Pss", NULL };
+  const char * const uss[] = { "Private_Clean", "Private_Dirty", NULL };
+  g_autofree char *pss_id = g_strconcat (id, ".pss", NULL);
+  g_autofree char *uss_id = g_strconcat (id, ".uss", NULL);
+
+  bench_record (id, bench_read_rss_kib (pid) / 1024.0);
+  bench_record (pss_id, read_smaps_kib (pid, pss) / 1024.0);
+  bench_record (uss_id, read_smaps_kib (pid, uss) / 1024.0);
+}
+
+/* `bench-cli --idle`: the floor of a plugin process, the same libraries
+ * as plugctl-echo (libplugctl, GIO, json-glib) loaded and nothing done.
+ * Says "ready" and waits for the end of its input. */
+static int
+run_idle (void)
+{
+  char byte;
+
+  write_all (STDOUT_FILENO, "ready\n", strlen ("ready\n"));
+  while (read (STDIN_FILENO, &byte, 1) > 0 || errno == EINTR)
+    ;
+  return 0;
+}
+
 static void
 measure_rss (const char * const *argv)
 {
+  g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
+  const char *idle_argv[] = { self_path, "--idle", NULL };
   Child child;
+  Child idle;
   int plugin_pid;
 
+  if (self_path == NULL)
+    g_error ("Cannot find the bench-cli program in /proc/self/exe");
+  child_spawn (&idle, idle_argv, NULL, TRUE);
+  idle.answer = "ready\n";
+  while (read_lines (&idle) == 0)
+    ;
   child_spawn (&child, argv, NULL, TRUE);
   write_all (child.to_child, REQUEST, strlen (REQUEST));
   while (read_lines (&child) == 0)
     ;
   plugin_pid = find_child_pid (child.pid);
-  bench_record ("rss.engine", bench_read_rss_kib (child.pid) / 1024.0);
+  record_memory (child.pid, "rss.engine");
   if (plugin_pid > 0)
-    bench_record ("rss.plugin", bench_read_rss_kib (plugin_pid) / 1024.0);
+    record_memory (plugin_pid, "rss.plugin");
+  /* Measured beside the plugin, sharing pages with the same processes */
+  record_memory (idle.pid, "rss.idle");
   child_wait (&child, argv[0]);
+  child_wait (&idle, "bench-cli --idle");
 }
 
 /* The build tree's echo manifest, its command and cwd made absolute. */
@@ -458,7 +542,15 @@ static const BenchRow rows[] = {
     "cat.flight256.rate", "256 lines in flight via cat", NULL, "≥ 100 k/s" },
   { "engine RSS, 1 active child (plugctl batch)", "MiB", "rss.engine", NULL, NULL,
     "rss.engine", "≤ 8 MiB" },
-  { "C echo plugin process RSS", "MiB", "rss.plugin", NULL, NULL, "rss.plugin", "≤ 2 MiB" },
+  { "engine PSS, 1 active child", "MiB", "rss.engine.pss", NULL, NULL, NULL, NULL },
+  { "engine private memory (USS), 1 active child", "MiB", "rss.engine.uss", NULL, NULL,
+    NULL, NULL },
+  { "C echo plugin process RSS", "MiB", "rss.plugin", "rss.idle", "idle, same libraries",
+    "rss.plugin", "≤ 2 MiB" },
+  { "C echo plugin process PSS", "MiB", "rss.plugin.pss", "rss.idle.pss",
+    "idle, same libraries", NULL, NULL },
+  { "C echo plugin private memory (USS)", "MiB", "rss.plugin.uss", "rss.idle.uss",
+    "idle, same libraries", NULL, NULL },
   { "engine RSS, 1000 registered / 1 active", "MiB", "rss.reg1000.1active", "rss.reg1.1active",
     "1 registered / 1 active", NULL, NULL },
   { "engine RSS, 1000 registered / 100 active", "MiB", "rss.reg1000.100active",
@@ -506,13 +598,18 @@ main (int   argc,
     { "json", 0, 0, G_OPTION_ARG_NONE, &json_output, "Print JSON", NULL },
     G_OPTION_ENTRY_NULL
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("- plugctl command benchmarks");
+  g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *deep_dir = NULL;
   g_autofree char *one_dir = NULL;
   g_autofree char *many_dir = NULL;
   g_autofree char *title = NULL;
 
+  /* Before any option parsing: the floor must do nothing else. */
+  if (argc == 2 && strcmp (argv[1], "--idle") == 0)
+    return run_idle ();
+
+  context = g_option_context_new ("- plugctl command benchmarks");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
