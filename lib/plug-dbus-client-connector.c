@@ -7,8 +7,6 @@
  */
 #include "config.h"
 
-#include <string.h>
-
 #include "plug-dbus-client-connector.h"
 #include "plug-error.h"
 #include "plug-spin.h"
@@ -89,7 +87,7 @@ static void
 close_with_error (PlugDBusClientConnector *self,
                   const GError            *error)
 {
-  g_autoptr(PlugDBusClientConnector) hold = g_object_ref (self);
+  g_autoptr(PlugDBusClientConnector) hold G_GNUC_UNUSED = g_object_ref (self);
 
   if (self->closed)
     return;
@@ -139,12 +137,11 @@ handle_message (PlugDBusClientConnector *self,
                 GDBusMethodInvocation   *invocation)
 {
   g_autoptr(PlugMessage) message = NULL;
+  g_autoptr(GVariant) body = g_variant_get_child_value (parameters, 0);
   g_autoptr(GError) error = NULL;
-  const char *text;
   gsize length;
+  const char *text = g_variant_get_string (body, &length);
 
-  g_variant_get_child (parameters, 0, "&s", &text);
-  length = strlen (text);
   plug_spin_note_activity ();
   g_dbus_method_invocation_return_value (invocation, NULL);
 
@@ -273,7 +270,7 @@ plug_dbus_client_connector_send (PlugClientConnector  *connector,
                                  GError              **error)
 {
   PlugDBusClientConnector *self = PLUG_DBUS_CLIENT_CONNECTOR (connector);
-  g_autofree char *text = NULL;
+  GVariant *text;
 
   if (self->closed)
     {
@@ -291,11 +288,12 @@ plug_dbus_client_connector_send (PlugClientConnector  *connector,
       return TRUE;
     }
 
-  text = plug_message_to_string (message);
+  /* Taken, not copied, and no format string to parse. */
+  text = g_variant_new_take_string (plug_message_to_string (message));
   plug_spin_note_activity ();
   return g_dbus_connection_emit_signal (self->connection, self->peer,
                                         PLUG_DBUS_PLUGIN_PATH, PLUG_DBUS_PLUGIN_INTERFACE,
-                                        "Message", g_variant_new ("(s)", text), error);
+                                        "Message", g_variant_new_tuple (&text, 1), error);
 }
 
 static void

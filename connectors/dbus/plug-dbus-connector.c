@@ -10,8 +10,6 @@
  */
 #include "config.h"
 
-#include <string.h>
-
 #include "plug-dbus-bus.h"
 #include "plug-dbus-connector.h"
 #include "plug-dbus-service.h"
@@ -166,7 +164,9 @@ on_message_signal (GDBusConnection *connection,
                    gpointer         user_data)
 {
   PlugDBusConnector *self = user_data;
+  g_autoptr(GVariant) message = NULL;
   const char *text;
+  gsize length;
 
   if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(s)")))
     {
@@ -175,9 +175,12 @@ on_message_signal (GDBusConnection *connection,
       return;
     }
 
-  g_variant_get (parameters, "(&s)", &text);
+  /* Not g_variant_get (): its format string is parsed on every message. */
+  message = g_variant_get_child_value (parameters, 0);
+  text = g_variant_get_string (message, &length);
+  plug_spin_note_activity ();
   g_object_ref (self);
-  plug_connector_receive_text (PLUG_CONNECTOR (self), text, strlen (text));
+  plug_connector_receive_text (PLUG_CONNECTOR (self), text, length);
   g_object_unref (self);
 }
 
@@ -191,6 +194,7 @@ on_plugin_connected (GObject      *source,
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *owner = NULL;
+  g_autoptr(GMainContext) context = NULL;
 
   reply = plug_dbus_call_with_sender_finish (result, &owner, &error);
   if (!task_is_current (self, task))
@@ -211,6 +215,9 @@ on_plugin_connected (GObject      *source,
                                                          PLUG_DBUS_PLUGIN_PATH, NULL,
                                                          G_DBUS_SIGNAL_FLAGS_NO_MATCH_RULE,
                                                          on_message_signal, self, NULL);
+  /* GDBus's worker thread wakes this context for each message. */
+  context = g_main_context_ref_thread_default ();
+  plug_spin_attach (context);
   /* Its unique name goes when its process does. */
   watch_name (self, self->owner);
   g_task_return_boolean (task, TRUE);
@@ -314,6 +321,15 @@ on_leave_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* ("text"), taking @text: no copy, no format string to parse. */
+static GVariant *
+message_body (char *text)
+{
+  GVariant *child = g_variant_new_take_string (text);
+
+  return g_variant_new_tuple (&child, 1);
+}
+
 static gboolean
 send_to_plugin (PlugDBusConnector  *self,
                 const char         *method,
@@ -402,7 +418,8 @@ plug_dbus_connector_send (PlugConnector  *connector,
     }
 
   text = plug_message_to_string (message);
-  if (!send_to_plugin (self, "Message", g_variant_new ("(s)", text), &local_error))
+  plug_spin_note_activity ();
+  if (!send_to_plugin (self, "Message", message_body (g_steal_pointer (&text)), &local_error))
     {
       g_set_error (error, PLUG_ERROR, PLUG_ERROR_PLUGIN_EXITED,
                    "Plugin %s: cannot send: %s", plugin_name (self), local_error->message);

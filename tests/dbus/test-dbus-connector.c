@@ -236,6 +236,48 @@ test_plugin_activated_by_bus (void)
   wait_for ((Predicate) echo_service_is_gone, NULL, "echo-dbus to leave the bus");
 }
 
+/* Many calls overlapping in one engine, with text that is not ASCII nor
+ * plain: each answer is its own call's, whether the engine spins while
+ * messages flow or blocks at once (PLUGCTL_SPIN_US=0). */
+static void
+check_batch_of_echoes (const char *spin_us)
+{
+  const guint n_lines = 300;
+  g_autoptr(GString) input = g_string_new (NULL);
+  g_autoptr(GString) expected = g_string_new (NULL);
+  g_auto(CliRun) run = { 0, };
+
+  for (guint i = 0; i < n_lines; i++)
+    {
+      g_string_append_printf (input, "{\"id\":%u,\"plugin\":\"echo-dbus\",\"method\":\"echo\","
+                                     "\"args\":[\"h\u00e9 \u2713 \\\"%u\\\" \\\\\"]}\n", i, i);
+      g_string_append_printf (expected, "{\"id\":%u,\"result\":\"h\u00e9 \u2713 \\\"%u\\\" \\\\\"}\n",
+                              i, i);
+    }
+
+  if (spin_us != NULL)
+    g_setenv ("PLUGCTL_SPIN_US", spin_us, TRUE);
+  else
+    g_unsetenv ("PLUGCTL_SPIN_US");
+  cli_run_with_input (&run, input->str, "batch", NULL);
+  g_unsetenv ("PLUGCTL_SPIN_US");
+  assert_run (&run, 0, expected->str, "");
+
+  wait_for ((Predicate) echo_service_is_gone, NULL, "echo-dbus to leave the bus");
+}
+
+static void
+test_plugin_batch_spinning (void)
+{
+  check_batch_of_echoes (NULL);
+}
+
+static void
+test_plugin_batch_not_spinning (void)
+{
+  check_batch_of_echoes ("0");
+}
+
 static void
 test_plugin_unknown_service (void)
 {
@@ -410,6 +452,9 @@ main (int   argc,
   g_test_add_func ("/dbus-connector/service/unknown-method-not-exposed", test_service_unknown_method);
   g_test_add_func ("/dbus-connector/service/signal-is-event", test_service_signal_as_event);
   g_test_add_func ("/dbus-connector/plugin/started-by-dbus-activation", test_plugin_activated_by_bus);
+  g_test_add_func ("/dbus-connector/plugin/batch-answers-each-call", test_plugin_batch_spinning);
+  g_test_add_func ("/dbus-connector/plugin/batch-answers-each-call-without-spin",
+                   test_plugin_batch_not_spinning);
   g_test_add_func ("/dbus-connector/plugin/unknown-service-start-error", test_plugin_unknown_service);
   g_test_add_func ("/dbus-connector/plugin/dies-mid-call-fails-at-once", test_plugin_dies_mid_call);
 
