@@ -10,6 +10,10 @@
  * node_modules are those of $PLUGCTL_BENCH_PEERS_DIR (default: the source
  * tree's tests/network, which `npm ci --prefix tests/network` installs).
  * The Remix side (remix/bench-remix.js) calls the same peers.
+ *
+ * To profile: $PLUGCTL_BENCH_CONNECTORS (e.g. "websocket") picks the
+ * connectors measured; with $PLUGCTL_BENCH_PEER_CPU set, each peer prints
+ * its CPU time on stderr when it ends (the peer's share of a call).
  */
 #include "config.h"
 
@@ -48,6 +52,19 @@ peers_dir (void)
   const char *dir = g_getenv ("PLUGCTL_BENCH_PEERS_DIR");
 
   return dir != NULL ? dir : BENCH_NETWORK_PEERS_DIR;
+}
+
+/* $PLUGCTL_BENCH_CONNECTORS (comma-separated), to profile one of them. */
+static gboolean
+peer_selected (const Peer *peer)
+{
+  const char *only = g_getenv ("PLUGCTL_BENCH_CONNECTORS");
+  g_auto(GStrv) names = NULL;
+
+  if (only == NULL || *only == '\0')
+    return TRUE;
+  names = g_strsplit (only, ",", -1);
+  return g_strv_contains ((const char * const *) names, peer->connector);
 }
 
 static gboolean
@@ -110,10 +127,40 @@ start_peer (const Peer *peer,
 }
 
 static void
+on_peer_exited (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  gboolean *exited = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  *exited = TRUE;
+}
+
+static gboolean
+on_peer_slow_to_exit (gpointer user_data)
+{
+  g_subprocess_force_exit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Closes the peer's stdin, which ends it (with $PLUGCTL_BENCH_PEER_CPU
+ * set, it first prints its CPU time); killed if it has not exited
+ * within a second. */
+static void
 stop_peer (GSubprocess *server)
 {
-  g_subprocess_force_exit (server);
-  g_subprocess_wait (server, NULL, NULL);
+  GSource *timeout = g_timeout_source_new (1000);
+  gboolean exited = FALSE;
+
+  g_source_set_callback (timeout, on_peer_slow_to_exit, server, NULL);
+  g_source_attach (timeout, NULL);
+  g_subprocess_wait_async (server, NULL, on_peer_exited, &exited);
+  g_output_stream_close (g_subprocess_get_stdin_pipe (server), NULL, NULL);
+  while (!exited)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_destroy (timeout);
+  g_source_unref (timeout);
 }
 
 static PlugProfile *
@@ -152,7 +199,7 @@ bench_calls_group_network (void)
       g_autoptr(PlugProfile) deep = NULL;
       guint port;
 
-      if (!peer_available (&peers[i]))
+      if (!peer_selected (&peers[i]) || !peer_available (&peers[i]))
         continue;
       server = start_peer (&peers[i], &port);
       profile = peer_profile (&peers[i], port, 0);

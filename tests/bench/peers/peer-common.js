@@ -40,7 +40,15 @@ function listen (server, name) {
   });
   server.listen(Number(process.argv[2] || 0), '127.0.0.1', () => {
     process.stdout.write(`${server.address().port}\n`);
-    process.stdin.on('end', () => process.exit(0));
+    process.stdin.on('end', () => {
+      // To tell the peer's share of a call from the engine's.
+      if (process.env.PLUGCTL_BENCH_PEER_CPU) {
+        const { user, system } = process.cpuUsage();
+        process.stderr.write(`${name}: CPU ${(user / 1e3).toFixed(1)} ms user, ` +
+                             `${(system / 1e3).toFixed(1)} ms system\n`);
+      }
+      process.exit(0);
+    });
     process.stdin.resume();
   });
 }
