@@ -38,6 +38,12 @@ struct _PlugDBusClientConnector
   guint            started : 1;
   guint            closed : 1;
   guint            name_acquired : 1;
+  /* The engine takes a Messages signal (its handshake said so): what one
+   * of its messages makes us send goes out as one signal. */
+  guint            batches : 1;
+  guint            dispatching : 1;
+  GPtrArray       *batch;            /* char *, while dispatching */
+  GSource         *batch_source;     /* sends it from a nested main loop */
 };
 
 static void plug_dbus_client_connector_iface_init (PlugClientConnectorInterface *iface);
@@ -131,6 +137,105 @@ handle_connect (PlugDBusClientConnector *self,
   g_dbus_method_invocation_return_value (invocation, NULL);
 }
 
+static gboolean
+offers_batches (PlugMessage *message)
+{
+  JsonObject *protocol = plug_message_get_protocol (message);
+
+  return plug_message_get_action (message) == PLUG_ACTION_REQUEST &&
+         g_strcmp0 (plug_message_get_key (message), "handshake") == 0 &&
+         protocol != NULL && json_object_has_member (protocol, "batches") &&
+         json_object_get_boolean_member_with_default (protocol, "batches", FALSE);
+}
+
+static gboolean
+emit_text (PlugDBusClientConnector  *self,
+           char                     *text,
+           GError                  **error)
+{
+  /* Taken, not copied, and no format string to parse. */
+  GVariant *body = g_variant_new_take_string (text);
+
+  plug_spin_note_activity ();
+  return g_dbus_connection_emit_signal (self->connection, self->peer,
+                                        PLUG_DBUS_PLUGIN_PATH, PLUG_DBUS_PLUGIN_INTERFACE,
+                                        "Message", g_variant_new_tuple (&body, 1), error);
+}
+
+/* One Message, or one Messages signal for several. */
+static void
+send_batch (PlugDBusClientConnector *self)
+{
+  g_autoptr(GError) error = NULL;
+  GVariant *body;
+  gboolean sent;
+
+  if (self->batch == NULL || self->batch->len == 0)
+    return;
+  if (self->closed || self->peer == NULL)
+    {
+      g_ptr_array_set_size (self->batch, 0);
+      return;
+    }
+
+  if (self->batch->len == 1)
+    sent = emit_text (self, g_ptr_array_steal_index (self->batch, 0), &error);
+  else
+    {
+      body = g_variant_new_strv ((const char * const *) self->batch->pdata, self->batch->len);
+      g_ptr_array_set_size (self->batch, 0);
+      plug_spin_note_activity ();
+      sent = g_dbus_connection_emit_signal (self->connection, self->peer,
+                                            PLUG_DBUS_PLUGIN_PATH, PLUG_DBUS_PLUGIN_INTERFACE,
+                                            "Messages", g_variant_new_tuple (&body, 1), &error);
+    }
+  if (!sent)
+    g_warning ("Cannot send to the engine: %s", error->message);
+}
+
+/* A handler that runs a main loop of its own (waiting for an answer)
+ * must not wait for what it sent: an iteration that finds a batch sends
+ * it (prepare only says so: it runs with the context locked). */
+typedef struct
+{
+  GSource source;
+  PlugDBusClientConnector *connector;
+} BatchSource;
+
+static gboolean
+batch_prepare (GSource *source,
+               gint    *timeout)
+{
+  PlugDBusClientConnector *self = ((BatchSource *) source)->connector;
+
+  *timeout = -1;
+  return self->batch != NULL && self->batch->len > 0;
+}
+
+static gboolean
+batch_dispatch (GSource     *source,
+                GSourceFunc  callback,
+                gpointer     user_data)
+{
+  send_batch (((BatchSource *) source)->connector);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs batch_funcs = {
+  .prepare = batch_prepare,
+  .dispatch = batch_dispatch,
+};
+
+static void
+attach_batch_source (PlugDBusClientConnector *self,
+                     GMainContext            *context)
+{
+  self->batch_source = g_source_new (&batch_funcs, sizeof (BatchSource));
+  ((BatchSource *) self->batch_source)->connector = self;
+  g_source_set_static_name (self->batch_source, "[plugctl] D-Bus batch");
+  g_source_attach (self->batch_source, context);
+}
+
 static void
 handle_message (PlugDBusClientConnector *self,
                 GVariant                *parameters,
@@ -152,9 +257,15 @@ handle_message (PlugDBusClientConnector *self,
       return;
     }
 
+  if (offers_batches (message))
+    self->batches = TRUE;
+
   /* A handler may drop the last reference to the connector. */
   g_object_ref (self);
+  self->dispatching = self->batches;
   plug_client_connector_emit_message (PLUG_CLIENT_CONNECTOR (self), message);
+  self->dispatching = FALSE;
+  send_batch (self);
   g_object_unref (self);
 }
 
@@ -244,6 +355,7 @@ plug_dbus_client_connector_start (PlugClientConnector *connector)
   self->started = TRUE;
   /* GDBus's worker thread wakes this context for each message. */
   plug_spin_attach (context);
+  attach_batch_source (self, context);
 
   /* Exported before the name is owned: the engine's first call, queued
    * by the bus during activation, must find the object. */
@@ -270,7 +382,6 @@ plug_dbus_client_connector_send (PlugClientConnector  *connector,
                                  GError              **error)
 {
   PlugDBusClientConnector *self = PLUG_DBUS_CLIENT_CONNECTOR (connector);
-  GVariant *text;
 
   if (self->closed)
     {
@@ -288,12 +399,14 @@ plug_dbus_client_connector_send (PlugClientConnector  *connector,
       return TRUE;
     }
 
-  /* Taken, not copied, and no format string to parse. */
-  text = g_variant_new_take_string (plug_message_to_string (message));
-  plug_spin_note_activity ();
-  return g_dbus_connection_emit_signal (self->connection, self->peer,
-                                        PLUG_DBUS_PLUGIN_PATH, PLUG_DBUS_PLUGIN_INTERFACE,
-                                        "Message", g_variant_new_tuple (&text, 1), error);
+  if (self->dispatching)
+    {
+      if (self->batch == NULL)
+        self->batch = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (self->batch, plug_message_to_string (message));
+      return TRUE;
+    }
+  return emit_text (self, plug_message_to_string (message), error);
 }
 
 static void
@@ -318,6 +431,9 @@ plug_dbus_client_connector_dispose (GObject *object)
 {
   PlugDBusClientConnector *self = PLUG_DBUS_CLIENT_CONNECTOR (object);
 
+  if (self->batch_source != NULL)
+    g_source_destroy (self->batch_source);
+  g_clear_pointer (&self->batch_source, g_source_unref);
   if (self->connection != NULL)
     {
       release_bus (self);
@@ -337,6 +453,7 @@ plug_dbus_client_connector_finalize (GObject *object)
 
   g_free (self->name);
   g_free (self->peer);
+  g_clear_pointer (&self->batch, g_ptr_array_unref);
 
   G_OBJECT_CLASS (plug_dbus_client_connector_parent_class)->finalize (object);
 }

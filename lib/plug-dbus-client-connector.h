@@ -28,6 +28,7 @@ G_BEGIN_DECLS
  *   <method name="Message"><arg name="message" type="s" direction="in"/></method>
  *   <method name="Quit"/>
  *   <signal name="Message"><arg name="message" type="s"/></signal>
+ *   <signal name="Messages"><arg name="messages" type="as"/></signal>
  * </interface>
  * ]|
  *
@@ -36,8 +37,12 @@ G_BEGIN_DECLS
  * and another engine's `Connect` fails while that one is on the bus.
  * Then the JSON messages of PROTOCOL.md travel as text: the engine's as
  * calls of `Message` (sent without expecting a reply), the plugin's as
- * the signal `Message`, unicast to the engine. `Quit`, or the engine
- * leaving the bus, closes the connector: plug_client_run() returns.
+ * the signal `Message`, unicast to the engine. An engine whose handshake
+ * request says `"protocol":{…,"batches":true}` also takes `Messages`:
+ * what the plugin sends while it handles one of the engine's messages
+ * (an event, then the answer) goes out as one signal, in order. `Quit`,
+ * or the engine leaving the bus, closes the connector: plug_client_run()
+ * returns.
  */
 #define PLUG_DBUS_PLUGIN_INTERFACE "org.plugctl.Plugin1"
 #define PLUG_DBUS_PLUGIN_PATH "/org/plugctl/Plugin1"

@@ -28,6 +28,7 @@ struct _PlugDBusConnector
   /* "protocol":"plugctl" */
   char            *owner;         /* unique name of the plugin service */
   guint            message_id;    /* its Message signal */
+  guint            messages_id;   /* its Messages signal (a batch) */
   GTask           *leaving;       /* a disconnect waiting for it to go */
   GSource         *leave_timer;
   GTask           *connect_after_leaving;
@@ -50,15 +51,21 @@ uses_dbus_protocol (PlugDBusConnector *self)
   return self->target != NULL && self->target->protocol == PLUG_DBUS_PROTOCOL_DBUS;
 }
 
+static void
+unsubscribe_messages (PlugDBusConnector *self)
+{
+  if (self->message_id != 0)
+    g_dbus_connection_signal_unsubscribe (self->connection, self->message_id);
+  if (self->messages_id != 0)
+    g_dbus_connection_signal_unsubscribe (self->connection, self->messages_id);
+  self->message_id = self->messages_id = 0;
+}
+
 /* Lets go of the bus: the service, its signals and its watch. */
 static void
 release_bus (PlugDBusConnector *self)
 {
-  if (self->message_id != 0)
-    {
-      g_dbus_connection_signal_unsubscribe (self->connection, self->message_id);
-      self->message_id = 0;
-    }
+  unsubscribe_messages (self);
   if (self->watch_id != 0)
     {
       g_bus_unwatch_name (self->watch_id);
@@ -184,6 +191,43 @@ on_message_signal (GDBusConnection *connection,
   g_object_unref (self);
 }
 
+/* What a plugctl client sent in one go (it does once our handshake said
+ * we take it): an event and the answer that follows it, say. */
+static void
+on_messages_signal (GDBusConnection *connection,
+                    const char      *sender_name,
+                    const char      *object_path,
+                    const char      *interface_name,
+                    const char      *signal_name,
+                    GVariant        *parameters,
+                    gpointer         user_data)
+{
+  PlugDBusConnector *self = user_data;
+  g_autoptr(GVariant) messages = NULL;
+  gsize n;
+
+  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(as)")))
+    {
+      g_warning ("Plugin %s: dropped a Messages signal of type %s",
+                 plugin_name (self), g_variant_get_type_string (parameters));
+      return;
+    }
+
+  messages = g_variant_get_child_value (parameters, 0);
+  n = g_variant_n_children (messages);
+  plug_spin_note_activity ();
+  g_object_ref (self);
+  for (gsize i = 0; i < n && self->owner != NULL; i++)
+    {
+      g_autoptr(GVariant) message = g_variant_get_child_value (messages, i);
+      gsize length;
+      const char *text = g_variant_get_string (message, &length);
+
+      plug_connector_receive_text (PLUG_CONNECTOR (self), text, length);
+    }
+  g_object_unref (self);
+}
+
 static void
 on_plugin_connected (GObject      *source,
                      GAsyncResult *result,
@@ -215,6 +259,11 @@ on_plugin_connected (GObject      *source,
                                                          PLUG_DBUS_PLUGIN_PATH, NULL,
                                                          G_DBUS_SIGNAL_FLAGS_NO_MATCH_RULE,
                                                          on_message_signal, self, NULL);
+  self->messages_id = g_dbus_connection_signal_subscribe (self->connection, self->owner,
+                                                          PLUG_DBUS_PLUGIN_INTERFACE, "Messages",
+                                                          PLUG_DBUS_PLUGIN_PATH, NULL,
+                                                          G_DBUS_SIGNAL_FLAGS_NO_MATCH_RULE,
+                                                          on_messages_signal, self, NULL);
   /* GDBus's worker thread wakes this context for each message. */
   context = g_main_context_ref_thread_default ();
   plug_spin_attach (context);
@@ -367,11 +416,7 @@ plug_dbus_connector_disconnect (PlugConnector       *connector,
       return;
     }
 
-  if (self->message_id != 0)
-    {
-      g_dbus_connection_signal_unsubscribe (self->connection, self->message_id);
-      self->message_id = 0;
-    }
+  unsubscribe_messages (self);
 
   if (self->owner == NULL || self->vanished ||
       !send_to_plugin (self, "Quit", NULL, &error))
@@ -401,6 +446,40 @@ plug_dbus_connector_disconnect_finish (PlugConnector  *connector,
 }
 
 static gboolean
+is_handshake_request (PlugMessage *message)
+{
+  return plug_message_get_action (message) == PLUG_ACTION_REQUEST &&
+         g_strcmp0 (plug_message_get_key (message), "handshake") == 0 &&
+         plug_message_get_protocol (message) != NULL;
+}
+
+/* The handshake request, telling a plugctl client that it may send
+ * several messages in one Messages signal ("protocol":{…,"batches":true};
+ * others ignore the member). */
+static char *
+offer_batches (PlugMessage *handshake)
+{
+  JsonObject *offer = plug_message_get_protocol (handshake);
+  g_autoptr(JsonObject) protocol = json_object_new ();
+  g_autoptr(PlugMessage) copy = NULL;
+  JsonObjectIter iter;
+  const char *member_name;
+  JsonNode *member;
+
+  json_object_iter_init (&iter, offer);
+  while (json_object_iter_next (&iter, &member_name, &member))
+    json_object_set_member (protocol, member_name, json_node_copy (member));
+  json_object_set_boolean_member (protocol, "batches", TRUE);
+
+  copy = plug_message_new_request (plug_message_get_id (handshake),
+                                   plug_message_get_name (handshake),
+                                   plug_message_get_key (handshake),
+                                   plug_message_get_args (handshake));
+  plug_message_set_protocol (copy, protocol);
+  return plug_message_to_string (copy);
+}
+
+static gboolean
 plug_dbus_connector_send (PlugConnector  *connector,
                           PlugMessage    *message,
                           GError        **error)
@@ -417,7 +496,8 @@ plug_dbus_connector_send (PlugConnector  *connector,
       return FALSE;
     }
 
-  text = plug_message_to_string (message);
+  text = is_handshake_request (message) ? offer_batches (message)
+                                         : plug_message_to_string (message);
   plug_spin_note_activity ();
   if (!send_to_plugin (self, "Message", message_body (g_steal_pointer (&text)), &local_error))
     {

@@ -14,6 +14,8 @@
 #include <signal.h>
 #include <string.h>
 
+#include <plugctl.h>
+
 #include "../cli/cli-runner.h"
 
 #define ECHO_SERVICE "org.plugctl.Plugin.EchoDBus"
@@ -279,6 +281,106 @@ test_plugin_batch_not_spinning (void)
 }
 
 static void
+count_signal (GDBusConnection *connection,
+              const char      *sender_name,
+              const char      *object_path,
+              const char      *interface_name,
+              const char      *signal_name,
+              GVariant        *parameters,
+              gpointer         user_data)
+{
+  guint *count = user_data;
+
+  (*count)++;
+}
+
+typedef struct
+{
+  gboolean done;
+  char *text;
+  GError *error;
+} CallResult;
+
+static void
+on_engine_call_done (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  CallResult *call = user_data;
+
+  call->text = plug_engine_call_finish_text (PLUG_ENGINE (source), result, NULL, &call->error);
+  call->done = TRUE;
+}
+
+static gboolean
+call_is_done (gpointer user_data)
+{
+  return ((CallResult *) user_data)->done;
+}
+
+static gboolean
+two_signals_counted (gpointer user_data)
+{
+  guint **counts = user_data;
+
+  return *counts[0] + *counts[1] >= 2;
+}
+
+/* The engine's handshake offers batches: what plugctl-echo sends for one
+ * call (its "echoed" event, then the answer) comes as one Messages
+ * signal, in order. An engine in this process, on the test bus. */
+static void
+test_plugin_event_and_answer_in_one_signal (void)
+{
+  g_auto(GStrv) connector_dirs = g_strsplit (g_getenv ("PLUGCTL_CONNECTOR_PATH"), ":", -1);
+  g_autofree char *manifest = g_build_filename (g_getenv ("PLUGCTL_PLUGINS_BUILDDIR"),
+                                                "echo-dbus.json", NULL);
+  g_autoptr(PlugProfile) profile = NULL;
+  g_autoptr(PlugEngine) engine = NULL;
+  g_autoptr(JsonArray) args = json_array_new ();
+  g_autoptr(GError) error = NULL;
+  CallResult call = { FALSE, NULL, NULL };
+  guint n_batches = 0, n_singles = 0;
+  guint *counts[2];
+  guint batches_id, singles_id;
+
+  plug_connector_module_load_dirs ((const char * const *) connector_dirs);
+  profile = plug_profile_new_from_file (manifest, &error);
+  g_assert_no_error (error);
+  engine = plug_engine_new ();
+  g_assert_nonnull (plug_engine_register_profile (engine, profile, &error));
+  g_assert_no_error (error);
+
+  /* unicast to this process, which is the engine: no match rule */
+  batches_id = g_dbus_connection_signal_subscribe (bus, NULL, "org.plugctl.Plugin1", "Messages",
+                                                   NULL, NULL, G_DBUS_SIGNAL_FLAGS_NO_MATCH_RULE,
+                                                   count_signal, &n_batches, NULL);
+  singles_id = g_dbus_connection_signal_subscribe (bus, NULL, "org.plugctl.Plugin1", "Message",
+                                                   NULL, NULL, G_DBUS_SIGNAL_FLAGS_NO_MATCH_RULE,
+                                                   count_signal, &n_singles, NULL);
+
+  json_array_add_string_element (args, "hi");
+  plug_engine_call (engine, "manager", "echo-dbus", "echo", args, NULL, on_engine_call_done, &call);
+  wait_for (call_is_done, &call, "the echo-dbus call");
+  /* each subscriber hears a signal from an idle of its own */
+  counts[0] = &n_singles;
+  counts[1] = &n_batches;
+  wait_for (two_signals_counted, counts, "our handlers to count the signals");
+  g_assert_no_error (call.error);
+  g_assert_cmpstr (call.text, ==, "\"hi\"");
+  g_test_message ("Message signals: %u, Messages signals: %u", n_singles, n_batches);
+  /* the handshake's answer and the call's event + answer: one signal each */
+  g_assert_cmpuint (n_batches, ==, 1);
+  g_assert_cmpuint (n_singles, ==, 1);
+
+  g_dbus_connection_signal_unsubscribe (bus, batches_id);
+  g_dbus_connection_signal_unsubscribe (bus, singles_id);
+  g_free (call.text);
+  g_clear_object (&engine);
+  wait_for ((Predicate) echo_service_is_gone, NULL, "echo-dbus to leave the bus");
+}
+
+static void
 test_plugin_unknown_service (void)
 {
   g_autofree char *dir = g_build_filename (g_get_tmp_dir (), "dbus-manifests", NULL);
@@ -455,6 +557,8 @@ main (int   argc,
   g_test_add_func ("/dbus-connector/plugin/batch-answers-each-call", test_plugin_batch_spinning);
   g_test_add_func ("/dbus-connector/plugin/batch-answers-each-call-without-spin",
                    test_plugin_batch_not_spinning);
+  g_test_add_func ("/dbus-connector/plugin/event-and-answer-in-one-signal",
+                   test_plugin_event_and_answer_in_one_signal);
   g_test_add_func ("/dbus-connector/plugin/unknown-service-start-error", test_plugin_unknown_service);
   g_test_add_func ("/dbus-connector/plugin/dies-mid-call-fails-at-once", test_plugin_dies_mid_call);
 
