@@ -19,27 +19,7 @@
 #include <string.h>
 
 #include "plug-json-check-private.h"
-
-static gboolean
-read_hex4 (const char *p,
-           const char *end,
-           gunichar   *out)
-{
-  gunichar value = 0;
-
-  if (end - p < 4)
-    return FALSE;
-  for (guint i = 0; i < 4; i++)
-    {
-      int digit = g_ascii_xdigit_value (p[i]);
-
-      if (digit < 0)
-        return FALSE;
-      value = (value << 4) | (gunichar) digit;
-    }
-  *out = value;
-  return TRUE;
-}
+#include "plug-json-scan-private.h"
 
 /* @p is just after a backslash in a string; returns where the escape
  * ends, or NULL with @problem set. */
@@ -63,7 +43,7 @@ skip_escape (const char  *p,
       return NULL;
     }
 
-  if (!read_hex4 (p + 1, end, &high))
+  if (!plug_json_read_hex4 (p + 1, end, &high))
     {
       *problem = "invalid \\u escape in a string";
       return NULL;
@@ -73,7 +53,7 @@ skip_escape (const char  *p,
     return p;
 
   if (high > 0xdbff || end - p < 2 || p[0] != '\\' || p[1] != 'u' ||
-      !read_hex4 (p + 2, end, &low) || low < 0xdc00 || low > 0xdfff)
+      !plug_json_read_hex4 (p + 2, end, &low) || low < 0xdc00 || low > 0xdfff)
     {
       *problem = "malformed UTF-16 surrogate pair in a string";
       return NULL;

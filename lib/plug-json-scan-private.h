@@ -94,6 +94,10 @@ typedef struct
   gsize n_spaces;       /* runs of space between tokens skipped so far */
 } PlugJsonScan;
 
+/* The four hex digits of a \u escape at @p, if there are four. */
+gboolean    plug_json_read_hex4       (const char    *p,
+                                       const char    *end,
+                                       gunichar      *out);
 void        plug_json_scan_init       (PlugJsonScan  *scan,
                                        const char    *data,
                                        gsize          length);

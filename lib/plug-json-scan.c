@@ -96,10 +96,10 @@ utf8_sequence_length (const guchar *p,
   return length;
 }
 
-static gboolean
-read_hex4 (const char *p,
-           const char *end,
-           gunichar   *out)
+gboolean
+plug_json_read_hex4 (const char *p,
+                     const char *end,
+                     gunichar   *out)
 {
   gunichar value = 0;
 
@@ -139,14 +139,14 @@ scan_escape (PlugJsonScan *scan,
     }
   if (*p != 'u')
     return fail (scan, p, "invalid escape in a string"), NULL;
-  if (!read_hex4 (p + 1, scan->end, &high))
+  if (!plug_json_read_hex4 (p + 1, scan->end, &high))
     return fail (scan, p, "invalid \\u escape in a string"), NULL;
   p += 5;
 
   if (high >= 0xd800 && high <= 0xdfff)
     {
       if (high > 0xdbff || scan->end - p < 2 || p[0] != '\\' || p[1] != 'u' ||
-          !read_hex4 (p + 2, scan->end, &low) || low < 0xdc00 || low > 0xdfff)
+          !plug_json_read_hex4 (p + 2, scan->end, &low) || low < 0xdc00 || low > 0xdfff)
         return fail (scan, p, "malformed UTF-16 surrogate pair in a string"), NULL;
       high = 0x10000 + ((high - 0xd800) << 10) + (low - 0xdc00);
       p += 6;
