@@ -20,7 +20,6 @@
 
 #include <sched.h>
 #include <stdatomic.h>
-#include <stdlib.h>
 
 #include "plug-spin.h"
 
@@ -126,6 +125,9 @@ spin_poll (GPollFD *fds,
   while (g_get_monotonic_time () < deadline);
 
   blocked_at = g_get_monotonic_time ();
+  /* the next timer is due no later for the time spent spinning */
+  if (timeout > 0)
+    timeout = MAX (0, timeout - (gint) ((blocked_at - now) / 1000));
   ready = g_poll (fds, n_fds, timeout);
   g_atomic_int_set (&spin_budget_us, adapt_budget (budget, ready, g_get_monotonic_time () - blocked_at));
   return ready;
