@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
+
 #include <gmodule.h>
 
 #include "plug-connector.h"
@@ -192,10 +194,18 @@ load_dir (GIOExtensionPoint *point,
   for (guint i = 0; i < files->len; i++)
     {
       const char *path = g_ptr_array_index (files, i);
+      /* once per file, however the directory was spelt (relative,
+       * through a link) */
+      char *real = realpath (path, NULL);
+      char *key = real != NULL ? g_strdup (real) : g_strdup (path);
 
-      if (g_hash_table_contains (tried_files, path))
-        continue;
-      g_hash_table_add (tried_files, g_strdup (path));
+      free (real);
+      if (g_hash_table_contains (tried_files, key))
+        {
+          g_free (key);
+          continue;
+        }
+      g_hash_table_add (tried_files, key);
       load_module (point, path);
     }
 }

@@ -4,6 +4,10 @@
  */
 #include "config.h"
 
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
 #include "plugctl.h"
 
 /* Every directory given to the loader so far, in order (the "searched"
@@ -99,6 +103,31 @@ test_load_once_per_file (void)
   g_assert_true (g_strv_equal ((const char * const *) before, (const char * const *) after));
 }
 
+/* The same files through another spelling of their directory (relative
+ * PLUGCTL_CONNECTOR_PATH beside the installed one, a link): still once. */
+static void
+test_load_once_per_file_however_spelt (void)
+{
+  g_autofree char *good = scenario_dir ("good");
+  g_autofree char *good_again = g_build_filename (good, "..", "good", NULL);
+  g_autofree char *link_dir = g_dir_make_tmp ("plugctl-modules-XXXXXX", NULL);
+  g_autofree char *link = g_build_filename (link_dir, "good", NULL);
+  const char *dirs[] = { good_again, link, NULL };
+  g_auto(GStrv) before = NULL;
+  g_auto(GStrv) after = NULL;
+
+  ensure_loaded ();
+  g_assert_no_errno (symlink (good, link));
+  before = plug_connector_module_list ();
+  /* a second load would warn "registered no connector": fatal here */
+  load_dirs (dirs);
+  after = plug_connector_module_list ();
+
+  g_assert_true (g_strv_equal ((const char * const *) before, (const char * const *) after));
+  g_assert_no_errno (g_remove (link));
+  g_assert_no_errno (g_rmdir (link_dir));
+}
+
 static void
 test_load_missing_dir_is_quiet (void)
 {
@@ -189,6 +218,7 @@ main (int   argc,
 
   g_test_add_func ("/modules/load/bad-files-warn-good-listed", test_load_bad_files_warn_good_listed);
   g_test_add_func ("/modules/load/once-per-file", test_load_once_per_file);
+  g_test_add_func ("/modules/load/once-per-file-however-spelt", test_load_once_per_file_however_spelt);
   g_test_add_func ("/modules/load/missing-dir-is-quiet", test_load_missing_dir_is_quiet);
   g_test_add_func ("/modules/list/sorted", test_list_sorted);
   g_test_add_func ("/modules/search-path/order", test_search_path_order);
