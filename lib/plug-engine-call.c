@@ -11,6 +11,7 @@
 #include "plug-error.h"
 #include "plug-events-private.h"
 #include "plug-manager-private.h"
+#include "plug-json-scan-private.h"
 #include "plug-message-private.h"
 #include "plug-plugin-private.h"
 #include "plug-queue-private.h"
@@ -417,7 +418,7 @@ plug_engine_call_finish_text (PlugEngine    *self,
     {
       if (length != NULL)
         *length = text_length;
-      return g_strndup (text, text_length);
+      return plug_json_dup (text, text_length);
     }
 
   value = plug_call_get_result (call, error);

@@ -84,6 +84,19 @@ plug_json_skip_plain (const char *p,
   return p;
 }
 
+/* @length bytes of @data and a NUL: g_strndup() looks for a NUL in them
+ * (strncpy), which these lengths already rule out. */
+static inline char *
+plug_json_dup (const char *data,
+               gsize       length)
+{
+  char *copy = g_malloc (length + 1);
+
+  memcpy (copy, data, length);
+  copy[length] = '\0';
+  return copy;
+}
+
 /* Where a scan is, and what went wrong. */
 typedef struct
 {

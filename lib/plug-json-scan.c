@@ -178,7 +178,7 @@ plug_json_scan_string (PlugJsonScan  *scan,
       if (c == '"')
         {
           if (out != NULL && decoded == NULL)
-            *out = g_strndup (run, p - run);
+            *out = plug_json_dup (run, p - run);
           else if (out != NULL)
             *out = g_string_free (g_string_append_len (decoded, run, p - run), FALSE);
           *pos = p + 1;

@@ -345,7 +345,7 @@ set_payload (Envelope *env)
   length = env->payload_end - start;
   if (!env->payload_spaced)
     {
-      message->payload_text = g_strndup (start, length);
+      message->payload_text = plug_json_dup (start, length);
       message->payload_text_length = length;
     }
   else

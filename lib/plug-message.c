@@ -630,7 +630,7 @@ plug_message_set_payload_text (PlugMessage *message,
   g_return_if_fail (message != NULL);
 
   clear_payload (message);
-  message->payload_text = g_strndup (text, length);
+  message->payload_text = plug_json_dup (text, length);
   message->payload_text_length = length;
 }
 
