@@ -177,23 +177,6 @@ stop_daemon (Fixture *fixture)
 
 /* plugctl --daemon … */
 
-static void
-run_plugctl (CliRun     *run,
-             const char *first,
-             ...)
-{
-  g_autoptr(GPtrArray) argv = cli_argv_new (FALSE);
-  va_list args;
-
-  g_ptr_array_add (argv, g_strdup ("--daemon"));
-  va_start (args, first);
-  for (const char *arg = first; arg != NULL; arg = va_arg (args, const char *))
-    g_ptr_array_add (argv, g_strdup (arg));
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-  cli_run_argv (run, argv, NULL);
-}
-
 static GSubprocess *
 spawn_listen (const char        *plugin,
               const char        *event,
@@ -253,7 +236,7 @@ assert_refused (Fixture    *fixture,
   page_clear (&page);
 
   /* the engine goes on */
-  run_plugctl (&run, "call", "manager", "isActive", "\"manager\"", NULL);
+  cli_run_daemon (&run, "call", "manager", "isActive", "\"manager\"", NULL);
   assert_run (&run, 0, "true\n", "");
 }
 
@@ -404,7 +387,7 @@ test_page_registers_and_keeps_name (Fixture       *fixture,
   g_assert_no_error (page.error);
   wait_until (flag_is_set, &page.handshaken, "the handshake");
 
-  run_plugctl (&run, "call", "worker-echo", "echo", "\"from C\"", NULL);
+  cli_run_daemon (&run, "call", "worker-echo", "echo", "\"from C\"", NULL);
   assert_run (&run, 0, "\"from C\"\n", "");
 
   assert_refused (fixture, "worker-echo", fixture->token,
@@ -412,7 +395,7 @@ test_page_registers_and_keeps_name (Fixture       *fixture,
                   "for plugin \"worker-echo\": another connection claimed it");
 
   cli_run_clear (&run);
-  run_plugctl (&run, "call", "worker-echo", "echo", "[1,2]", NULL);
+  cli_run_daemon (&run, "call", "worker-echo", "echo", "[1,2]", NULL);
   assert_run (&run, 0, "[1,2]\n", "");
   page_clear (&page);
 }
@@ -521,15 +504,15 @@ test_worker_answers_call (Fixture       *fixture,
     return;
 
   /* the activation waits for the page (the profile's startTimeout) */
-  run_plugctl (&run, "call", "worker-echo", "echo", "\"hi\"", NULL);
+  cli_run_daemon (&run, "call", "worker-echo", "echo", "\"hi\"", NULL);
   assert_run (&run, 0, "\"hi\"\n", "");
 
   cli_run_clear (&run);
-  run_plugctl (&run, "call", "worker-echo", "sum", "1", "2", "3.5", NULL);
+  cli_run_daemon (&run, "call", "worker-echo", "sum", "1", "2", "3.5", NULL);
   assert_run (&run, 0, "6.5\n", "");
 
   cli_run_clear (&run);
-  run_plugctl (&run, "call", "worker-echo", "fail", "\"boom\"", NULL);
+  cli_run_daemon (&run, "call", "worker-echo", "fail", "\"boom\"", NULL);
   assert_run (&run, 1, "", "plugctl: boom\n");
 }
 
@@ -552,7 +535,7 @@ test_iframe_event_reaches_listen (Fixture       *fixture,
   g_assert_true (g_regex_match_simple ("^\\[[1-9][0-9]*\\]$", line, 0, 0));
 
   /* the iframe calls the worker through the engine */
-  run_plugctl (&run, "call", "iframe-ticker", "relay", "\"through the iframe\"", NULL);
+  cli_run_daemon (&run, "call", "iframe-ticker", "relay", "\"through the iframe\"", NULL);
   assert_run (&run, 0, "\"through the iframe\"\n", "");
 
   g_subprocess_send_signal (listen, SIGTERM);

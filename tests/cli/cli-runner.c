@@ -312,3 +312,20 @@ cli_spawn_streaming (GPtrArray         *argv,
   *out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
   return process;
 }
+
+void
+cli_run_daemon (CliRun     *run,
+                const char *first,
+                ...)
+{
+  g_autoptr(GPtrArray) argv = cli_argv_new (FALSE);
+  va_list args;
+
+  g_ptr_array_add (argv, g_strdup ("--daemon"));
+  va_start (args, first);
+  for (const char *arg = first; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  cli_run_argv (run, argv, NULL);
+}

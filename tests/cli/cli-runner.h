@@ -32,6 +32,10 @@ void         cli_run_argv         (CliRun           *run,
 void         cli_run              (CliRun           *run,
                                    const char       *first,
                                    ...) G_GNUC_NULL_TERMINATED;
+/* plugctl --daemon ARGS…: the daemon's own plugin dirs apply */
+void         cli_run_daemon       (CliRun           *run,
+                                   const char       *first,
+                                   ...) G_GNUC_NULL_TERMINATED;
 void         cli_run_with_input   (CliRun           *run,
                                    const char       *input,
                                    const char       *first,

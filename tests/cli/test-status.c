@@ -253,30 +253,12 @@ fixture_tear_down (Fixture       *fixture,
   g_free (fixture->plugin_dir);
 }
 
-/* plugctl --daemon ARGS…: the daemon's own plugin dirs apply */
-static void
-daemon_run (CliRun     *run,
-            const char *first,
-            ...)
-{
-  g_autoptr(GPtrArray) argv = cli_argv_new (FALSE);
-  va_list args;
-
-  g_ptr_array_add (argv, g_strdup ("--daemon"));
-  va_start (args, first);
-  for (const char *arg = first; arg != NULL; arg = va_arg (args, const char *))
-    g_ptr_array_add (argv, g_strdup (arg));
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-  cli_run_argv (run, argv, NULL);
-}
-
 static JsonNode *
 daemon_status (const char *name)
 {
   g_auto(CliRun) run = { 0, };
 
-  daemon_run (&run, "status", "--json", name, NULL);
+  cli_run_daemon (&run, "status", "--json", name, NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_cmpstr (run.err, ==, "");
   return parse_json (run.out);
@@ -298,7 +280,7 @@ test_daemon_shared_view (Fixture       *fixture,
 
   g_test_summary ("status --daemon shows the daemon's engine: a plugin another "
                   "plugctl started is active, with its pid, uptime and counters");
-  daemon_run (&pid, "call", "killme", "pid", NULL);
+  cli_run_daemon (&pid, "call", "killme", "pid", NULL);
   g_assert_cmpint (pid.status, ==, 0);
 
   killme = daemon_status ("killme");
@@ -322,13 +304,13 @@ test_daemon_shared_view (Fixture       *fixture,
   g_assert_cmpstr (json_object_get_string_member (find_by_name (all, "echo"), "state"),
                    ==, "inactive");
 
-  daemon_run (&table, "status", NULL);
+  cli_run_daemon (&table, "status", NULL);
   g_assert_cmpint (table.status, ==, 0);
   row = g_strdup_printf ("\nkillme +active +%" G_GINT64_FORMAT " +[0-9.]+ (ms|s) +0 +0 *\n",
                          g_ascii_strtoll (pid.out, NULL, 10));
   g_assert_true (g_regex_match_simple (row, table.out, 0, 0));
 
-  daemon_run (&unknown, "status", "nope", NULL);
+  cli_run_daemon (&unknown, "status", "nope", NULL);
   assert_run (&unknown, 3, "", "plugctl: Plugin nope is not registered\n");
 
   /* plugctl's own engine is another one */
@@ -418,7 +400,7 @@ test_daemon_failed_plugin (Fixture       *fixture,
 
   g_test_summary ("A plugin past its restart budget is failed, with its last "
                   "error, in status and list");
-  daemon_run (&crash, "call", "crashy", "crash", NULL);
+  cli_run_daemon (&crash, "call", "crashy", "crash", NULL);
   assert_run (&crash, 1, "", "plugctl: Plugin crashy was killed by signal 6 (SIGABRT)\n");
 
   failed = poll_status ("crashy", has_failed, "the failed state");
@@ -427,13 +409,13 @@ test_daemon_failed_plugin (Fixture       *fixture,
                    "Plugin crashy was killed by signal 6 (SIGABRT)");
   g_assert_false (json_object_has_member (status, "pid"));
 
-  daemon_run (&list, "list", "--json", NULL);
+  cli_run_daemon (&list, "list", "--json", NULL);
   g_assert_cmpint (list.status, ==, 0);
   plugins = parse_json (list.out);
   g_assert_cmpstr (json_object_get_string_member (find_by_name (plugins, "crashy"), "state"),
                    ==, "failed");
 
-  daemon_run (&table, "status", NULL);
+  cli_run_daemon (&table, "status", NULL);
   g_assert_true (g_regex_match_simple ("\ncrashy +failed +- +- +0 +0 +Plugin crashy was "
                                        "killed by signal 6 \\(SIGABRT\\)\n",
                                        table.out, 0, 0));

@@ -200,24 +200,6 @@ wait_for_listeners (GDBusProxy *proxy,
   wait_until (listeners_reached, &listeners, "the daemon's listeners");
 }
 
-/* Runs plugctl --daemon ARGS…, without the plugin dirs: the daemon's own apply */
-static void
-daemon_run (CliRun     *run,
-            const char *first,
-            ...)
-{
-  g_autoptr(GPtrArray) argv = cli_argv_new (FALSE);
-  va_list args;
-
-  g_ptr_array_add (argv, g_strdup ("--daemon"));
-  va_start (args, first);
-  for (const char *arg = first; arg != NULL; arg = va_arg (args, const char *))
-    g_ptr_array_add (argv, g_strdup (arg));
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-  cli_run_argv (run, argv, NULL);
-}
-
 /* plugctl daemon ARGS…, with the build tree's plugins, as a child */
 static GSubprocess *
 daemon_spawn (const char *first,
@@ -277,7 +259,7 @@ test_first_call_starts_daemon (Fixture       *fixture,
   g_auto(CliRun) run = { 0, };
 
   g_assert_false (daemon_runs (fixture));
-  daemon_run (&run, "call", "echo", "echo", "\"hi\"", NULL);
+  cli_run_daemon (&run, "call", "echo", "echo", "\"hi\"", NULL);
   assert_run (&run, 0, "\"hi\"\n", "");
   g_assert_true (daemon_runs (fixture));
 }
@@ -293,14 +275,14 @@ test_state_kept_across_runs (Fixture       *fixture,
   g_autoptr(JsonNode) plugins = NULL;
   g_autoptr(JsonNode) embedded_plugins = NULL;
 
-  daemon_run (&first, "call", "killme", "pid", NULL);
+  cli_run_daemon (&first, "call", "killme", "pid", NULL);
   g_assert_cmpint (first.status, ==, 0);
   g_assert_cmpint (g_ascii_strtoll (first.out, NULL, 10), >, 1);
 
-  daemon_run (&second, "call", "killme", "pid", NULL);
+  cli_run_daemon (&second, "call", "killme", "pid", NULL);
   assert_run (&second, 0, first.out, "");
 
-  daemon_run (&list, "list", "--json", NULL);
+  cli_run_daemon (&list, "list", "--json", NULL);
   g_assert_cmpint (list.status, ==, 0);
   plugins = parse_json (list.out);
   g_assert_cmpstr (json_object_get_string_member (find_plugin (plugins, "killme"), "state"),
@@ -325,7 +307,7 @@ test_env_selects_daemon (Fixture       *fixture,
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *env = g_find_program_in_path ("env");
 
-  daemon_run (&first, "call", "killme", "pid", NULL);
+  cli_run_daemon (&first, "call", "killme", "pid", NULL);
   g_assert_cmpint (first.status, ==, 0);
 
   g_assert_nonnull (env);
@@ -348,7 +330,7 @@ test_listen_sees_event_of_other_process (Fixture       *fixture,
   g_autoptr(GDBusProxy) proxy = NULL;
   g_autofree char *line = NULL;
 
-  daemon_run (&activate, "activate", "echo", NULL);
+  cli_run_daemon (&activate, "activate", "echo", NULL);
   assert_run (&activate, 0, "echo: active (methods: echo, sum, fail, slow, ping)\n", "");
   proxy = daemon_proxy_new (fixture);
 
@@ -356,7 +338,7 @@ test_listen_sees_event_of_other_process (Fixture       *fixture,
   listener = cli_spawn_streaming (argv, &out);
   wait_for_listeners (proxy, 1);
 
-  daemon_run (&call, "call", "echo", "echo", "x", NULL);
+  cli_run_daemon (&call, "call", "echo", "echo", "x", NULL);
   assert_run (&call, 0, "\"x\"\n", "");
 
   line = read_line_bounded (out, listener);
@@ -379,7 +361,7 @@ test_listen_ends_when_emitter_stops (Fixture       *fixture,
   g_auto(CliRun) deactivate = { 0, };
   g_autofree char *line = NULL;
 
-  daemon_run (&activate, "activate", "echo", NULL);
+  cli_run_daemon (&activate, "activate", "echo", NULL);
   g_assert_cmpint (activate.status, ==, 0);
   proxy = daemon_proxy_new (fixture);
 
@@ -387,7 +369,7 @@ test_listen_ends_when_emitter_stops (Fixture       *fixture,
   listener = cli_spawn_streaming (argv, &out);
   wait_for_listeners (proxy, 1);
 
-  daemon_run (&deactivate, "deactivate", "echo", NULL);
+  cli_run_daemon (&deactivate, "deactivate", "echo", NULL);
   assert_run (&deactivate, 0, "", "");
 
   line = read_line_bounded (out, listener);
@@ -478,7 +460,7 @@ test_start_failure_exits_4 (Fixture       *fixture,
   cli_argv_add (argv, "--plugin-dir", dir, "call", "quitter", "ping", NULL);
   cli_run_argv (&embedded, argv, NULL);
   g_assert_cmpint (embedded.status, ==, 4);
-  daemon_run (&remote, "call", "quitter", "ping", NULL);
+  cli_run_daemon (&remote, "call", "quitter", "ping", NULL);
   assert_run (&remote, 4, "", embedded.err);
 
   g_subprocess_send_signal (daemon, SIGTERM);
@@ -537,7 +519,7 @@ test_sigint_cancels_calls (Fixture       *fixture,
                                  "\"code\":\"cancelled\"}");
   g_assert_cmpint (wait_exit_bounded (process), ==, 130);
 
-  daemon_run (&ping, "call", "killme", "ping", NULL);
+  cli_run_daemon (&ping, "call", "killme", "ping", NULL);
   g_assert_cmpint (ping.status, ==, 0);
 }
 
@@ -600,7 +582,7 @@ test_sigterm_stops_plugins (Fixture       *fixture,
   wait_until (name_is_owned, &watch, "the daemon to own its name");
   g_bus_unwatch_name (watch.watch_id);
 
-  daemon_run (&pid, "call", "killme", "pid", NULL);
+  cli_run_daemon (&pid, "call", "killme", "pid", NULL);
   g_assert_cmpint (pid.status, ==, 0);
   g_assert_false (process_is_gone (g_ascii_strtoll (pid.out, NULL, 10)));
 

@@ -243,23 +243,6 @@ daemon_fixture_wait_for_children (DaemonFixture *fixture,
   g_source_remove (poll_id);
 }
 
-void
-daemon_fixture_run (CliRun     *run,
-                    const char *first,
-                    ...)
-{
-  g_autoptr(GPtrArray) argv = cli_argv_new (FALSE);
-  va_list args;
-
-  g_ptr_array_add (argv, g_strdup ("--daemon"));
-  va_start (args, first);
-  for (const char *arg = first; arg != NULL; arg = va_arg (args, const char *))
-    g_ptr_array_add (argv, g_strdup (arg));
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-  cli_run_argv (run, argv, NULL);
-}
-
 char *
 daemon_fixture_get_state (const char *name)
 {
@@ -267,7 +250,7 @@ daemon_fixture_get_state (const char *name)
   g_autoptr(JsonNode) list = NULL;
   JsonArray *plugins;
 
-  daemon_fixture_run (&run, "list", "--json", NULL);
+  cli_run_daemon (&run, "list", "--json", NULL);
   g_assert_cmpint (run.status, ==, 0);
   list = parse_json (run.out);
   plugins = json_node_get_array (list);

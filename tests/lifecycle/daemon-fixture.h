@@ -47,10 +47,6 @@ GArray  *daemon_fixture_list_children    (DaemonFixture *fixture);
 void     daemon_fixture_wait_for_children (DaemonFixture *fixture,
                                            guint          n);
 
-/* Runs plugctl --daemon ARGS… */
-void     daemon_fixture_run              (CliRun        *run,
-                                          const char    *first,
-                                          ...) G_GNUC_NULL_TERMINATED;
 /* The "state" of @name in `plugctl --daemon list --json`. */
 char    *daemon_fixture_get_state        (const char    *name);
 

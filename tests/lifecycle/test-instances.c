@@ -268,7 +268,7 @@ activate (const char *name)
 {
   g_auto(CliRun) run = { 0, };
 
-  daemon_fixture_run (&run, "activate", name, NULL);
+  cli_run_daemon (&run, "activate", name, NULL);
   g_assert_cmpint (run.status, ==, 0);
 }
 

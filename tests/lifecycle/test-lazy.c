@@ -158,7 +158,7 @@ assert_only_child_is (DaemonFixture *fixture,
   g_auto(CliRun) run = { 0, };
 
   g_assert_cmpuint (pids->len, ==, 1);
-  daemon_fixture_run (&run, "call", name, "pid", NULL);
+  cli_run_daemon (&run, "call", name, "pid", NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_cmpint (atoi (run.out), ==, g_array_index (pids, GPid, 0));
 }
@@ -181,7 +181,7 @@ test_hundred_plugins_no_child (DaemonFixture *fixture,
     }
   daemon_fixture_start (fixture);
 
-  daemon_fixture_run (&list, "list", "--json", NULL);
+  cli_run_daemon (&list, "list", "--json", NULL);
   g_assert_cmpint (list.status, ==, 0);
   node = parse_json (list.out);
   plugins = json_node_get_array (node);
@@ -197,7 +197,7 @@ test_hundred_plugins_no_child (DaemonFixture *fixture,
   g_assert_cmpuint (n_lazy, ==, N_LAZY_PLUGINS);
   assert_children (fixture, 0);
 
-  daemon_fixture_run (&call, "call", "lazy-042", "echo", "hi", NULL);
+  cli_run_daemon (&call, "call", "lazy-042", "echo", "hi", NULL);
   assert_run (&call, 0, "\"hi\"\n", "");
   assert_children (fixture, 1);
   assert_state ("lazy-042", "active");
@@ -241,15 +241,15 @@ test_start_event (DaemonFixture *fixture,
   daemon_fixture_start (fixture);
   assert_children (fixture, 0);
 
-  daemon_fixture_run (&other, "emit", "other", "1", NULL);
+  cli_run_daemon (&other, "emit", "other", "1", NULL);
   assert_run (&other, 0, "", "");
-  daemon_fixture_run (&wake, "emit", "wake", "7", NULL);
+  cli_run_daemon (&wake, "emit", "wake", "7", NULL);
   assert_run (&wake, 0, "", "");
 
   daemon_fixture_wait_for_children (fixture, 1);
   assert_state ("sleeper", "inactive");
   /* it gets the event that woke it: the daemon keeps its memory */
-  daemon_fixture_run (&next, "call", "wakee", "nextEvent", NULL);
+  cli_run_daemon (&next, "call", "wakee", "nextEvent", NULL);
   assert_run (&next, 0, "[\"cli\",\"wake\",[7]]\n", "");
   assert_children (fixture, 1);
 }
@@ -311,7 +311,7 @@ test_idle_timeout_deactivates (DaemonFixture *fixture,
   daemon_fixture_start (fixture);
   deactivations_watch (&deactivations, fixture);
 
-  daemon_fixture_run (&first, "call", "napper", "echo", "hi", NULL);
+  cli_run_daemon (&first, "call", "napper", "echo", "hi", NULL);
   answered = g_get_monotonic_time ();
   assert_run (&first, 0, "\"hi\"\n", "");
   assert_children (fixture, 1);
@@ -323,7 +323,7 @@ test_idle_timeout_deactivates (DaemonFixture *fixture,
   assert_state ("napper", "inactive");
 
   /* the next use starts it again */
-  daemon_fixture_run (&again, "call", "napper", "echo", "again", NULL);
+  cli_run_daemon (&again, "call", "napper", "echo", "again", NULL);
   assert_run (&again, 0, "\"again\"\n", "");
   assert_children (fixture, 1);
   g_dbus_connection_signal_unsubscribe (fixture->connection, deactivations.subscription_id);
@@ -343,7 +343,7 @@ test_idle_timeout_waits_for_calls (DaemonFixture *fixture,
 
   /* seven timeouts long; the call would fail if napper stopped under it */
   started = g_get_monotonic_time ();
-  daemon_fixture_run (&slow, "call", "napper", "slow", "700", "done", NULL);
+  cli_run_daemon (&slow, "call", "napper", "slow", "700", "done", NULL);
   assert_run (&slow, 0, "\"done\"\n", "");
 
   /* and napper did not stop between its start and the call either */
@@ -389,13 +389,13 @@ test_idle_timeout_waits_for_listeners (DaemonFixture *fixture,
   cli_argv_add (argv, "--daemon", "listen", "napper", "echoed", NULL);
   listener = cli_spawn_streaming (argv, &out);
   daemon_fixture_wait_until (has_one_listener, proxy, "the listener");
-  daemon_fixture_run (&echo, "call", "napper", "echo", "x", NULL);
+  cli_run_daemon (&echo, "call", "napper", "echo", "x", NULL);
   assert_run (&echo, 0, "\"x\"\n", "");
   line = read_line_bounded (out, listener);
   g_assert_cmpstr (line, ==, "[\"x\"]");
 
   /* seven of napper's timeouts pass on another plugin */
-  daemon_fixture_run (&slow, "call", "clock", "slow", "700", "done", NULL);
+  cli_run_daemon (&slow, "call", "clock", "slow", "700", "done", NULL);
   assert_run (&slow, 0, "\"done\"\n", "");
 
   /* the listener leaves: napper is idle, and was not before */
