@@ -760,6 +760,16 @@ plug_connector_set_property (GObject      *object,
     }
 }
 
+/* The default of connect_finish and disconnect_finish: @result is the
+ * GTask of a connect or disconnect that returns a boolean. */
+static gboolean
+plug_connector_real_finish (PlugConnector  *self,
+                            GAsyncResult   *result,
+                            GError        **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 static void
 plug_connector_class_init (PlugConnectorClass *klass)
 {
@@ -776,6 +786,9 @@ plug_connector_class_init (PlugConnectorClass *klass)
   plugin_class->deactivate_finish = plug_connector_deactivate_finish;
   plugin_class->call_method = plug_connector_call_method;
   plugin_class->cancel_call = plug_connector_cancel_call;
+
+  klass->connect_finish = plug_connector_real_finish;
+  klass->disconnect_finish = plug_connector_real_finish;
 
   properties[PROP_GRACE_PERIOD] =
     g_param_spec_uint ("grace-period", NULL, NULL,

@@ -26,6 +26,8 @@ G_DECLARE_DERIVABLE_TYPE (PlugConnector, plug_connector, PLUG, CONNECTOR, PlugPl
  *   request and finishes the activation when it is answered.
  * @disconnect: close the transport and release what it holds. Must not
  *   fail pending calls itself: the base class does.
+ * @connect_finish, @disconnect_finish: by default, the result is a GTask
+ *   that returned a boolean (g_task_propagate_boolean()).
  * @send: deliver one message or fail at once (e.g. the transport is
  *   closed). Called from the engine's thread.
  *

@@ -322,14 +322,6 @@ plug_browser_connector_connect (PlugConnector       *connector,
 }
 
 static gboolean
-plug_browser_connector_connect_finish (PlugConnector  *connector,
-                                       GAsyncResult   *result,
-                                       GError        **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static gboolean
 on_close_timeout (gpointer user_data)
 {
   PlugBrowserConnector *self = user_data;
@@ -379,14 +371,6 @@ plug_browser_connector_disconnect (PlugConnector       *connector,
       g_source_set_static_name (self->close_timer, "[plugctl] browser close");
       g_source_attach (self->close_timer, g_main_context_get_thread_default ());
     }
-}
-
-static gboolean
-plug_browser_connector_disconnect_finish (PlugConnector  *connector,
-                                          GAsyncResult   *result,
-                                          GError        **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static gboolean
@@ -454,9 +438,7 @@ plug_browser_connector_class_init (PlugBrowserConnectorClass *klass)
   object_class->finalize = plug_browser_connector_finalize;
 
   connector_class->connect = plug_browser_connector_connect;
-  connector_class->connect_finish = plug_browser_connector_connect_finish;
   connector_class->disconnect = plug_browser_connector_disconnect;
-  connector_class->disconnect_finish = plug_browser_connector_disconnect_finish;
   connector_class->send = plug_browser_connector_send;
 }
 

@@ -566,14 +566,6 @@ plug_child_process_connector_disconnect (PlugConnector       *connector,
 }
 
 static gboolean
-plug_child_process_connector_disconnect_finish (PlugConnector  *connector,
-                                                GAsyncResult   *result,
-                                                GError        **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static gboolean
 plug_child_process_connector_send (PlugConnector  *connector,
                                    PlugMessage    *message,
                                    GError        **error)
@@ -651,7 +643,6 @@ plug_child_process_connector_class_init (PlugChildProcessConnectorClass *klass)
   connector_class->connect = plug_child_process_connector_connect;
   connector_class->connect_finish = plug_child_process_connector_connect_finish;
   connector_class->disconnect = plug_child_process_connector_disconnect;
-  connector_class->disconnect_finish = plug_child_process_connector_disconnect_finish;
   connector_class->send = plug_child_process_connector_send;
 
   properties[PROP_PID] =

@@ -331,14 +331,6 @@ plug_dbus_connector_connect (PlugConnector       *connector,
   start_connect (self, task);
 }
 
-static gboolean
-plug_dbus_connector_connect_finish (PlugConnector  *connector,
-                                    GAsyncResult   *result,
-                                    GError        **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 static void
 finish_leaving (PlugDBusConnector *self)
 {
@@ -435,14 +427,6 @@ plug_dbus_connector_disconnect (PlugConnector       *connector,
   g_source_set_callback (self->leave_timer, on_leave_timeout, self, NULL);
   g_source_set_static_name (self->leave_timer, "[plugctl] dbus leave timer");
   g_source_attach (self->leave_timer, g_main_context_get_thread_default ());
-}
-
-static gboolean
-plug_dbus_connector_disconnect_finish (PlugConnector  *connector,
-                                       GAsyncResult   *result,
-                                       GError        **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static gboolean
@@ -709,9 +693,7 @@ plug_dbus_connector_class_init (PlugDBusConnectorClass *klass)
   plugin_class->cancel_call = plug_dbus_connector_cancel_call;
 
   connector_class->connect = plug_dbus_connector_connect;
-  connector_class->connect_finish = plug_dbus_connector_connect_finish;
   connector_class->disconnect = plug_dbus_connector_disconnect;
-  connector_class->disconnect_finish = plug_dbus_connector_disconnect_finish;
   connector_class->send = plug_dbus_connector_send;
 }
 

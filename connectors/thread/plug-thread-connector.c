@@ -400,14 +400,6 @@ plug_thread_connector_connect (PlugConnector       *connector,
     g_task_return_boolean (task, TRUE);
 }
 
-static gboolean
-plug_thread_connector_connect_finish (PlugConnector  *connector,
-                                      GAsyncResult   *result,
-                                      GError        **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 static void
 plug_thread_connector_disconnect (PlugConnector       *connector,
                                   GAsyncReadyCallback  callback,
@@ -429,14 +421,6 @@ plug_thread_connector_disconnect (PlugConnector       *connector,
 
   g_ptr_array_add (run->waiters, g_steal_pointer (&task));
   thread_run_stop (run);
-}
-
-static gboolean
-plug_thread_connector_disconnect_finish (PlugConnector  *connector,
-                                         GAsyncResult   *result,
-                                         GError        **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static gboolean
@@ -497,9 +481,7 @@ plug_thread_connector_class_init (PlugThreadConnectorClass *klass)
   object_class->finalize = plug_thread_connector_finalize;
 
   connector_class->connect = plug_thread_connector_connect;
-  connector_class->connect_finish = plug_thread_connector_connect_finish;
   connector_class->disconnect = plug_thread_connector_disconnect;
-  connector_class->disconnect_finish = plug_thread_connector_disconnect_finish;
   connector_class->send = plug_thread_connector_send;
 }
 

@@ -367,9 +367,7 @@ plug_socketio_connector_class_init (PlugSocketioConnectorClass *klass)
   object_class->finalize = plug_socketio_connector_finalize;
 
   connector_class->connect = plug_socketio_connector_connect;
-  connector_class->connect_finish = plug_websocket_link_finish;
   connector_class->disconnect = plug_socketio_connector_disconnect;
-  connector_class->disconnect_finish = plug_websocket_link_finish;
   connector_class->send = plug_socketio_connector_send;
 }
 

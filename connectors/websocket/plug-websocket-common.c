@@ -438,14 +438,6 @@ plug_websocket_link_connect (PlugWebsocketLink   *link,
                                         on_connected, g_steal_pointer (&task));
 }
 
-gboolean
-plug_websocket_link_finish (PlugConnector  *connector,
-                            GAsyncResult   *result,
-                            GError        **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 /* Closing */
 
 static gboolean

@@ -73,10 +73,6 @@ void         plug_websocket_link_connect     (PlugWebsocketLink            *link
 void         plug_websocket_link_disconnect  (PlugWebsocketLink            *link,
                                               GAsyncReadyCallback           callback,
                                               gpointer                      user_data);
-/* PlugConnectorClass.connect_finish and .disconnect_finish of both. */
-gboolean     plug_websocket_link_finish      (PlugConnector                *connector,
-                                              GAsyncResult                 *result,
-                                              GError                      **error);
 
 /* Ends the pending connect successfully. */
 void         plug_websocket_link_connected   (PlugWebsocketLink            *link);

@@ -217,9 +217,7 @@ plug_websocket_connector_class_init (PlugWebsocketConnectorClass *klass)
   object_class->set_property = plug_websocket_connector_set_property;
 
   connector_class->connect = plug_websocket_connector_connect;
-  connector_class->connect_finish = plug_websocket_link_finish;
   connector_class->disconnect = plug_websocket_connector_disconnect;
-  connector_class->disconnect_finish = plug_websocket_link_finish;
   connector_class->send = plug_websocket_connector_send;
 
   properties[PROP_KEEPALIVE] =
