@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
+
 #include <string.h>
 
 #include "cli-runner.h"
@@ -328,4 +330,20 @@ cli_run_daemon (CliRun     *run,
   va_end (args);
   g_ptr_array_add (argv, NULL);
   cli_run_argv (run, argv, NULL);
+}
+
+void
+cli_keep_test_dbus_watcher_private (void)
+{
+  g_autoptr(GTestDBus) bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+
+  g_test_dbus_up (bus);
+  g_test_dbus_down (bus);
+  for (int fd = 3; fd < 1024; fd++)
+    {
+      int flags = fcntl (fd, F_GETFD);
+
+      if (flags >= 0)
+        fcntl (fd, F_SETFD, flags | FD_CLOEXEC);
+    }
 }

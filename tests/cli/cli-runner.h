@@ -32,6 +32,11 @@ void         cli_run_argv         (CliRun           *run,
 void         cli_run              (CliRun           *run,
                                    const char       *first,
                                    ...) G_GNUC_NULL_TERMINATED;
+/* GTestDBus's watcher process (started by the first bus) keeps the
+ * write end of a pipe in every bus it starts, so a test that aborts would
+ * leave its bus, and a daemon on it, running: start the watcher now and
+ * keep its pipe out of the processes to come. Call once, first thing. */
+void         cli_keep_test_dbus_watcher_private (void);
 /* plugctl --daemon ARGS…: the daemon's own plugin dirs apply */
 void         cli_run_daemon       (CliRun           *run,
                                    const char       *first,

@@ -421,30 +421,12 @@ test_daemon_failed_plugin (Fixture       *fixture,
                                        table.out, 0, 0));
 }
 
-/* GTestDBus's watcher process keeps the write end of a pipe in every bus
- * it starts; keep it out of the processes to come (see tests/dbus). */
-static void
-keep_test_dbus_watcher_pipe_private (void)
-{
-  g_autoptr(GTestDBus) bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-
-  g_test_dbus_up (bus);
-  g_test_dbus_down (bus);
-  for (int fd = 3; fd < 1024; fd++)
-    {
-      int flags = fcntl (fd, F_GETFD);
-
-      if (flags >= 0)
-        fcntl (fd, F_SETFD, flags | FD_CLOEXEC);
-    }
-}
-
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  keep_test_dbus_watcher_pipe_private ();
+  cli_keep_test_dbus_watcher_private ();
 
   g_test_add_func ("/status/embedded/table", test_embedded_table);
   g_test_add_func ("/status/embedded/json", test_embedded_json);

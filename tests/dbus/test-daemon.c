@@ -591,33 +591,12 @@ test_sigterm_stops_plugins (Fixture       *fixture,
   g_assert_true (process_is_gone (g_ascii_strtoll (pid.out, NULL, 10)));
 }
 
-/* GTestDBus starts, once, a watcher process that kills the buses when
- * this process dies; but the write end of its pipe leaks into each bus it
- * starts, so a test that aborts would leave its bus (and the daemon on it)
- * running, and meson waiting for the timeout. Start the watcher first,
- * then keep its pipe out of the processes to come. */
-static void
-keep_test_dbus_watcher_pipe_private (void)
-{
-  g_autoptr(GTestDBus) bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-
-  g_test_dbus_up (bus);
-  g_test_dbus_down (bus);
-  for (int fd = 3; fd < 1024; fd++)
-    {
-      int flags = fcntl (fd, F_GETFD);
-
-      if (flags >= 0)
-        fcntl (fd, F_SETFD, flags | FD_CLOEXEC);
-    }
-}
-
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  keep_test_dbus_watcher_pipe_private ();
+  cli_keep_test_dbus_watcher_private ();
 
 #define TEST(path, func) \
   g_test_add ("/daemon/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

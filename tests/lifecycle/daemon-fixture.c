@@ -15,25 +15,10 @@
 /* How often waits on /proc look again. */
 #define PROC_POLL_MS 10
 
-/* GTestDBus starts, once, a watcher process that kills the buses when
- * this process dies; but the write end of its pipe leaks into each bus it
- * starts, so a test that aborts would leave its bus (and the daemon on it)
- * running. Start the watcher first, then keep its pipe out of the
- * processes to come. */
 void
 daemon_fixture_init (void)
 {
-  g_autoptr(GTestDBus) bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-
-  g_test_dbus_up (bus);
-  g_test_dbus_down (bus);
-  for (int fd = 3; fd < 1024; fd++)
-    {
-      int flags = fcntl (fd, F_GETFD);
-
-      if (flags >= 0)
-        fcntl (fd, F_SETFD, flags | FD_CLOEXEC);
-    }
+  cli_keep_test_dbus_watcher_private ();
 }
 
 void
