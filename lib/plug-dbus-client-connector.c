@@ -174,6 +174,7 @@ send_batch (PlugDBusClientConnector *self)
     return;
   if (self->closed || self->peer == NULL)
     {
+      g_debug ("The engine is gone: dropped %u messages", self->batch->len);
       g_ptr_array_set_size (self->batch, 0);
       return;
     }
