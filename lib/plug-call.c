@@ -14,10 +14,11 @@ struct _PlugCall
 {
   GObject parent_instance;
 
+  /* One block holds the four strings. */
   char *caller;
-  char *path;
-  char *target;
-  char *method;
+  const char *path;
+  const char *target;
+  const char *method;
   /* The arguments, or the request they came in (parsed when asked). */
   JsonArray *args;
   PlugMessage *request;
@@ -53,9 +54,6 @@ plug_call_finalize (GObject *object)
   PlugCall *self = PLUG_CALL (object);
 
   g_free (self->caller);
-  g_free (self->path);
-  g_free (self->target);
-  g_free (self->method);
   g_clear_pointer (&self->args, json_array_unref);
   g_clear_pointer (&self->request, plug_message_unref);
   g_clear_object (&self->cancellable);
@@ -147,14 +145,19 @@ call_new (const char *caller,
           const char *method)
 {
   PlugCall *self = g_object_new (PLUG_TYPE_CALL, NULL);
-  const char *dot;
+  const char *dot = strchr (path, '.');
+  gsize caller_size = strlen (caller) + 1;
+  gsize path_size = strlen (path) + 1;
+  gsize method_size = strlen (method) + 1;
+  gsize target_length = dot != NULL ? (gsize) (dot - path) : path_size - 1;
+  char *block = g_malloc (caller_size + path_size + method_size + target_length + 1);
 
-  self->caller = g_strdup (caller);
-  self->path = g_strdup (path);
-  self->method = g_strdup (method);
-
-  dot = strchr (path, '.');
-  self->target = dot != NULL ? g_strndup (path, dot - path) : g_strdup (path);
+  self->caller = memcpy (block, caller, caller_size);
+  self->path = memcpy (block + caller_size, path, path_size);
+  self->method = memcpy (block + caller_size + path_size, method, method_size);
+  self->target = block + caller_size + path_size + method_size;
+  memcpy (block + caller_size + path_size + method_size, path, target_length);
+  block[caller_size + path_size + method_size + target_length] = '\0';
 
   return self;
 }

@@ -131,6 +131,27 @@ typedef struct
   GQueue calls;  /* PlugCall, owned */
 } Completions;
 
+/* Readiness is asked in prepare, not announced with
+ * g_source_set_ready_time(): that writes the context's wake-up eventfd,
+ * and its poll and read then cost two more system calls per call. */
+static gboolean
+completions_prepare (GSource *source,
+                     int     *timeout)
+{
+  Completions *self = (Completions *) source;
+
+  *timeout = -1;
+  return !g_queue_is_empty (&self->calls);
+}
+
+static gboolean
+completions_check (GSource *source)
+{
+  Completions *self = (Completions *) source;
+
+  return !g_queue_is_empty (&self->calls);
+}
+
 static gboolean
 completions_dispatch (GSource     *source,
                       GSourceFunc  callback,
@@ -139,7 +160,6 @@ completions_dispatch (GSource     *source,
   Completions *self = (Completions *) source;
   PlugCall *call;
 
-  g_source_set_ready_time (source, -1);
   while ((call = g_queue_pop_head (&self->calls)) != NULL)
     {
       plug_call_complete_async (call);
@@ -157,6 +177,8 @@ completions_finalize (GSource *source)
 }
 
 static GSourceFuncs completions_funcs = {
+  .prepare = completions_prepare,
+  .check = completions_check,
   .dispatch = completions_dispatch,
   .finalize = completions_finalize,
 };
@@ -177,8 +199,15 @@ complete_later (PlugEngine *engine,
 {
   Completions *completions = (Completions *) plug_engine_get_completions (engine);
 
+  GMainContext *context = g_source_get_context (&completions->source);
+
   g_queue_push_tail (&completions->calls, g_object_ref (call));
-  g_source_set_ready_time (&completions->source, 0);
+  /* A thread polling the context owns it. When this thread can own it,
+   * no one is polling, and the next iteration runs prepare first. */
+  if (g_main_context_acquire (context))
+    g_main_context_release (context);
+  else
+    g_main_context_wakeup (context);
 }
 
 static void

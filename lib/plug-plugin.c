@@ -89,16 +89,19 @@ plug_plugin_real_deactivate_finish (PlugPlugin    *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* Remix's getMethodPath: `cmd.git` + `fetch` runs `git.fetch`. */
-static char *
-method_for_path (const char *path,
-                 const char *method)
+/* Remix's getMethodPath: `cmd.git` + `fetch` runs `git.fetch`. Returns
+ * @method itself when the path has no service part (@owned stays NULL). */
+static const char *
+method_for_path (const char  *path,
+                 const char  *method,
+                 char       **owned)
 {
   const char *dot = strchr (path, '.');
 
   if (dot == NULL || dot[1] == '\0')
-    return g_strdup (method);
-  return g_strconcat (dot + 1, ".", method, NULL);
+    return method;
+  *owned = g_strconcat (dot + 1, ".", method, NULL);
+  return *owned;
 }
 
 static void
@@ -106,10 +109,11 @@ plug_plugin_real_call_method (PlugPlugin *self,
                               PlugCall   *call)
 {
   PlugPluginPrivate *priv = plug_plugin_get_instance_private (self);
-  g_autofree char *name = NULL;
+  g_autofree char *owned = NULL;
+  const char *name;
   Method *method;
 
-  name = method_for_path (plug_call_get_path (call), plug_call_get_method (call));
+  name = method_for_path (plug_call_get_path (call), plug_call_get_method (call), &owned);
   method = priv->methods != NULL ? g_hash_table_lookup (priv->methods, name) : NULL;
   if (method != NULL)
     {
