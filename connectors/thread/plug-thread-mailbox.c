@@ -6,14 +6,20 @@
 
 #include "plug-thread-mailbox.h"
 
-/* The mailbox is its own GSource: its reference count is atomic, and it
- * is woken from the sending thread with g_source_set_ready_time(), which
- * takes the context's lock. The mailbox's lock is held around that call,
- * and around the receiver's g_source_destroy(), so a sender never wakes a
- * source whose context may be gone. */
+#include <errno.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+/* The mailbox is its own GSource (its reference count is atomic) polling
+ * an eventfd of its own. A sender writes it after letting go of the
+ * mailbox's lock, never inside the receiving context's lock as
+ * g_source_set_ready_time() would: on one CPU the woken thread runs at
+ * once, and finding a lock still held sent both threads through futex
+ * waits and two more context switches per message. */
 struct _PlugThreadMailbox
 {
   GSource                source;
+  int                    wake_fd;
 
   GMutex                 lock;
   GQueue                 messages;  /* PlugMessage, owned */
@@ -27,49 +33,87 @@ struct _PlugThreadMailbox
 };
 
 static void
+wake (PlugThreadMailbox *self)
+{
+  eventfd_write (self->wake_fd, 1);
+}
+
+static void
 clear_messages (GQueue *messages)
 {
   g_queue_clear_full (messages, (GDestroyNotify) plug_message_unref);
 }
 
-/* Delivers what is queued now, in order; stops when the receiver closes
- * the mailbox from a callback. */
+static PlugMessage *
+take_next (PlugThreadMailbox *self)
+{
+  PlugMessage *message = NULL;
+
+  g_mutex_lock (&self->lock);
+  if (self->func != NULL && !self->closed)
+    message = g_queue_pop_head (&self->messages);
+  g_mutex_unlock (&self->lock);
+
+  return message;
+}
+
+/* Once a batch is delivered: wakes again for messages that came meanwhile
+ * (they wait for the next iteration, after other sources), or delivers
+ * the end once every message posted before it is delivered. */
+static void
+finish_batch (PlugThreadMailbox *self)
+{
+  gboolean more = FALSE;
+  gboolean end = FALSE;
+
+  g_mutex_lock (&self->lock);
+  if (self->func != NULL && !self->closed)
+    {
+      more = !g_queue_is_empty (&self->messages);
+      end = !more && self->end_posted && !self->end_delivered;
+      if (end)
+        self->end_delivered = TRUE;
+    }
+  g_mutex_unlock (&self->lock);
+
+  if (more)
+    wake (self);
+  else if (end)
+    self->func (NULL, self->user_data);
+}
+
+/* Delivers, in order, as many messages as were queued when it began; stops
+ * when the receiver closes the mailbox from a callback. The source may
+ * recurse (a callback running a main loop of its own): messages are taken
+ * one at a time, so a nested dispatch goes on where this one is. A source
+ * that may not recurse has its eventfd taken out of the context's poll
+ * set and put back around every dispatch, and each of those writes the
+ * context's own wake-up eventfd. */
 static gboolean
 mailbox_dispatch (GSource     *source,
                   GSourceFunc  callback,
                   gpointer     user_data)
 {
   PlugThreadMailbox *self = (PlugThreadMailbox *) source;
-  GQueue batch = G_QUEUE_INIT;
-  gboolean end;
+  eventfd_t count;
+  guint budget;
 
-  g_source_set_ready_time (source, -1);
+  /* Before the queue is looked at: a message posted after that wakes again. */
+  eventfd_read (self->wake_fd, &count);
 
   g_mutex_lock (&self->lock);
-  if (self->func != NULL)
-    {
-      batch = self->messages;
-      g_queue_init (&self->messages);
-    }
-  end = self->end_posted && self->func != NULL;
+  budget = self->messages.length;
   g_mutex_unlock (&self->lock);
 
-  while (!g_queue_is_empty (&batch))
+  for (guint i = 0; i < budget; i++)
     {
-      g_autoptr(PlugMessage) message = g_queue_pop_head (&batch);
+      g_autoptr(PlugMessage) message = take_next (self);
 
-      if (self->closed)
+      if (message == NULL)
         break;
       self->func (message, self->user_data);
     }
-  clear_messages (&batch);
-
-  /* Every message posted before the end was in this batch. */
-  if (end && !self->closed && !self->end_delivered)
-    {
-      self->end_delivered = TRUE;
-      self->func (NULL, self->user_data);
-    }
+  finish_batch (self);
 
   return G_SOURCE_CONTINUE;
 }
@@ -81,6 +125,7 @@ mailbox_finalize (GSource *source)
 
   clear_messages (&self->messages);
   g_mutex_clear (&self->lock);
+  close (self->wake_fd);
 }
 
 static GSourceFuncs mailbox_funcs = {
@@ -95,6 +140,11 @@ plug_thread_mailbox_new (GMainContext *receiver_context,
   GSource *source = g_source_new (&mailbox_funcs, sizeof (PlugThreadMailbox));
   PlugThreadMailbox *self = (PlugThreadMailbox *) source;
 
+  self->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (self->wake_fd < 0)
+    g_error ("Thread mailbox %s: eventfd: %s", name, g_strerror (errno));
+  g_source_add_unix_fd (source, self->wake_fd, G_IO_IN);
+  g_source_set_can_recurse (source, TRUE);
   g_mutex_init (&self->lock);
   g_queue_init (&self->messages);
   g_source_set_name (source, name);
@@ -121,14 +171,18 @@ plug_thread_mailbox_start (PlugThreadMailbox     *self,
                            PlugThreadMailboxFunc  func,
                            gpointer               user_data)
 {
+  gboolean pending;
+
   g_return_if_fail (self->func == NULL);
 
   g_mutex_lock (&self->lock);
   self->func = func;
   self->user_data = user_data;
-  if (!self->closed && (self->end_posted || !g_queue_is_empty (&self->messages)))
-    g_source_set_ready_time ((GSource *) self, 0);
+  pending = !self->closed && (self->end_posted || !g_queue_is_empty (&self->messages));
   g_mutex_unlock (&self->lock);
+
+  if (pending)
+    wake (self);
 }
 
 void
@@ -157,21 +211,21 @@ plug_thread_mailbox_post (PlugThreadMailbox *self,
                           PlugMessage       *message)
 {
   gboolean posted = FALSE;
-  gboolean wake;
+  gboolean needs_wake = FALSE;
 
   plug_spin_note_activity ();
   g_mutex_lock (&self->lock);
   if (!self->closed && !self->end_posted)
     {
-      wake = g_queue_is_empty (&self->messages);
-      g_queue_push_tail (&self->messages, message);
       /* A non-empty queue has been woken already. */
-      if (wake && self->func != NULL)
-        g_source_set_ready_time ((GSource *) self, 0);
+      needs_wake = g_queue_is_empty (&self->messages) && self->func != NULL;
+      g_queue_push_tail (&self->messages, message);
       posted = TRUE;
     }
   g_mutex_unlock (&self->lock);
 
+  if (needs_wake)
+    wake (self);
   if (!posted)
     plug_message_unref (message);
 
@@ -182,17 +236,19 @@ gboolean
 plug_thread_mailbox_post_end (PlugThreadMailbox *self)
 {
   gboolean posted = FALSE;
+  gboolean needs_wake = FALSE;
 
   g_mutex_lock (&self->lock);
   if (!self->closed && !self->end_posted)
     {
       self->end_posted = TRUE;
-      if (self->func != NULL)
-        g_source_set_ready_time ((GSource *) self, 0);
+      needs_wake = self->func != NULL;
       posted = TRUE;
     }
   g_mutex_unlock (&self->lock);
 
+  if (needs_wake)
+    wake (self);
   return posted;
 }
 

@@ -506,6 +506,39 @@ test_mailbox_order_and_end (void)
   g_assert_false (plug_thread_mailbox_post (mailbox, plug_message_new (PLUG_ACTION_EMIT)));
 }
 
+/* A receiver whose callback runs a main loop of its own (waiting for a
+ * later message) still gets every message, once and in order. */
+static void
+on_posted_nesting (PlugMessage *message,
+                   gpointer     user_data)
+{
+  MailboxLog *log = user_data;
+  gboolean first = message != NULL && plug_message_get_id (message) == 0;
+
+  on_posted (message, user_data);
+  if (first)
+    test_wait_until (&log->ended, TEST_WAIT_MS, "the rest, from a nested loop");
+}
+
+static void
+test_mailbox_nested_loop_keeps_order (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+  MailboxLog log = { NULL, 0, FALSE, FALSE };
+  g_autoptr(PlugThreadMailbox) mailbox = plug_thread_mailbox_new (context, "test mailbox");
+  GThread *sender;
+
+  log.mailbox = mailbox;
+  plug_thread_mailbox_start (mailbox, on_posted_nesting, &log);
+  sender = g_thread_new ("test-sender", post_many, mailbox);
+  test_wait_until (&log.ended, TEST_WAIT_MS, "every message and the end");
+  g_thread_join (sender);
+
+  g_assert_false (log.out_of_order);
+  g_assert_cmpint (log.next, ==, N_POSTED);
+  plug_thread_mailbox_close (mailbox);
+}
+
 /* Cost of one call */
 
 static void
@@ -596,6 +629,7 @@ main (int   argc,
   g_test_add_func ("/thread/message-copy/shares-no-container", test_message_copy_shares_nothing);
   g_test_add_func ("/thread/message-copy/keeps-every-field", test_message_copy_keeps_fields);
   g_test_add_func ("/thread/mailbox/order-and-end-across-threads", test_mailbox_order_and_end);
+  g_test_add_func ("/thread/mailbox/nested-loop-keeps-order", test_mailbox_nested_loop_keeps_order);
   g_test_add_func ("/thread/faults/module-missing-names-the-file", test_module_missing);
   g_test_add_func ("/thread/faults/module-without-entry-point", test_module_without_entry);
   g_test_add_func ("/thread/faults/module-not-loadable", test_module_not_loadable);
