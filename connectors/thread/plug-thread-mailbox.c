@@ -25,6 +25,9 @@ struct _PlugThreadMailbox
   GQueue                 messages;  /* PlugMessage, owned */
   gboolean               end_posted;
   gboolean               closed;
+  /* The eventfd was written since the last dispatch began: a message
+   * posted now will be seen. */
+  gboolean               wake_pending;
 
   /* Receiving thread only. */
   PlugThreadMailboxFunc  func;
@@ -36,6 +39,19 @@ static void
 wake (PlugThreadMailbox *self)
 {
   eventfd_write (self->wake_fd, 1);
+}
+
+/* Called with the lock held: whether the caller must wake the receiver
+ * (once the lock is let go). A message posted while a dispatch is under
+ * way wakes again, for that dispatch may be stuck in a callback running
+ * a main loop of its own. */
+static gboolean
+claim_wake (PlugThreadMailbox *self)
+{
+  if (self->wake_pending || self->func == NULL || self->closed)
+    return FALSE;
+  self->wake_pending = TRUE;
+  return TRUE;
 }
 
 static void
@@ -57,28 +73,24 @@ take_next (PlugThreadMailbox *self)
   return message;
 }
 
-/* Once a batch is delivered: wakes again for messages that came meanwhile
- * (they wait for the next iteration, after other sources), or delivers
- * the end once every message posted before it is delivered. */
+/* Once a batch is delivered: the end, once every message posted before
+ * it is. Messages that came meanwhile woke the receiver again: they wait
+ * for the next iteration, after other sources. */
 static void
 finish_batch (PlugThreadMailbox *self)
 {
-  gboolean more = FALSE;
   gboolean end = FALSE;
 
   g_mutex_lock (&self->lock);
   if (self->func != NULL && !self->closed)
     {
-      more = !g_queue_is_empty (&self->messages);
-      end = !more && self->end_posted && !self->end_delivered;
+      end = g_queue_is_empty (&self->messages) && self->end_posted && !self->end_delivered;
       if (end)
         self->end_delivered = TRUE;
     }
   g_mutex_unlock (&self->lock);
 
-  if (more)
-    wake (self);
-  else if (end)
+  if (end)
     self->func (NULL, self->user_data);
 }
 
@@ -102,6 +114,7 @@ mailbox_dispatch (GSource     *source,
   eventfd_read (self->wake_fd, &count);
 
   g_mutex_lock (&self->lock);
+  self->wake_pending = FALSE;
   budget = self->messages.length;
   g_mutex_unlock (&self->lock);
 
@@ -178,7 +191,7 @@ plug_thread_mailbox_start (PlugThreadMailbox     *self,
   g_mutex_lock (&self->lock);
   self->func = func;
   self->user_data = user_data;
-  pending = !self->closed && (self->end_posted || !g_queue_is_empty (&self->messages));
+  pending = (self->end_posted || !g_queue_is_empty (&self->messages)) && claim_wake (self);
   g_mutex_unlock (&self->lock);
 
   if (pending)
@@ -217,9 +230,8 @@ plug_thread_mailbox_post (PlugThreadMailbox *self,
   g_mutex_lock (&self->lock);
   if (!self->closed && !self->end_posted)
     {
-      /* A non-empty queue has been woken already. */
-      needs_wake = g_queue_is_empty (&self->messages) && self->func != NULL;
       g_queue_push_tail (&self->messages, message);
+      needs_wake = claim_wake (self);
       posted = TRUE;
     }
   g_mutex_unlock (&self->lock);
@@ -242,7 +254,7 @@ plug_thread_mailbox_post_end (PlugThreadMailbox *self)
   if (!self->closed && !self->end_posted)
     {
       self->end_posted = TRUE;
-      needs_wake = self->func != NULL;
+      needs_wake = claim_wake (self);
       posted = TRUE;
     }
   g_mutex_unlock (&self->lock);
