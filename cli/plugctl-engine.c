@@ -137,15 +137,18 @@ load_all_connectors (PlugctlEngine *self)
   load_connector_dirs (self, g_strv_length (self->connector_dirs));
 }
 
-/* Loading a module costs milliseconds (the WebSocket one brings libsoup):
- * load the directories up to the first that has `<connector>.so`, and
- * all of them when that is not enough. */
+/* Loading a module costs milliseconds (the WebSocket ones bring libsoup):
+ * load `<connector>.so` alone; else the directories in order up to the
+ * first that has it, and all of them when that is not enough. */
 static void
 ensure_connector (PlugctlEngine *self,
                   const char    *connector)
 {
   g_autofree char *file_name = g_strconcat (connector, ".so", NULL);
 
+  if (plug_connector_module_load_named ((const char * const *) self->connector_dirs,
+                                        connector))
+    return;
   for (guint i = self->n_loaded_dirs;
        self->connector_dirs[i] != NULL && !connector_is_loaded (connector);
        i++)

@@ -160,6 +160,25 @@ load_module (GIOExtensionPoint *point,
   register_module (point, module, path, (void (*) (void)) register_symbol);
 }
 
+/* Called with modules_lock held. Once per file, however the directory
+ * was spelt (relative, through a link). */
+static void
+load_file_once (GIOExtensionPoint *point,
+                const char        *path)
+{
+  char *real = realpath (path, NULL);
+  char *key = real != NULL ? g_strdup (real) : g_strdup (path);
+
+  free (real);
+  if (g_hash_table_contains (tried_files, key))
+    {
+      g_free (key);
+      return;
+    }
+  g_hash_table_add (tried_files, key);
+  load_module (point, path);
+}
+
 static gint
 compare_names (gconstpointer a,
                gconstpointer b)
@@ -192,22 +211,7 @@ load_dir (GIOExtensionPoint *point,
   g_ptr_array_sort (files, compare_names);
 
   for (guint i = 0; i < files->len; i++)
-    {
-      const char *path = g_ptr_array_index (files, i);
-      /* once per file, however the directory was spelt (relative,
-       * through a link) */
-      char *real = realpath (path, NULL);
-      char *key = real != NULL ? g_strdup (real) : g_strdup (path);
-
-      free (real);
-      if (g_hash_table_contains (tried_files, key))
-        {
-          g_free (key);
-          continue;
-        }
-      g_hash_table_add (tried_files, key);
-      load_module (point, path);
-    }
+    load_file_once (point, g_ptr_array_index (files, i));
 }
 
 static void
@@ -232,6 +236,48 @@ plug_connector_module_load_dirs (const char * const *dirs)
   for (guint i = 0; dirs != NULL && dirs[i] != NULL; i++)
     load_dir (point, dirs[i]);
   g_mutex_unlock (&modules_lock);
+}
+
+/**
+ * plug_connector_module_load_named:
+ * @dirs: (array zero-terminated=1): the directories, in search order
+ * @connector: a connector's name
+ *
+ * Loads `@connector.so` from the first of @dirs that has it, and no other
+ * module: each module brings its libraries (the WebSocket ones libsoup
+ * and what it links), which take milliseconds to map and relocate.
+ *
+ * Returns: whether a connector named @connector is available now
+ */
+gboolean
+plug_connector_module_load_named (const char * const *dirs,
+                                  const char         *connector)
+{
+  GIOExtensionPoint *point = plug_connector_module_ensure_extension_point ();
+  g_autofree char *file_name = NULL;
+
+  g_return_val_if_fail (connector != NULL, FALSE);
+
+  if (g_io_extension_point_get_extension_by_name (point, connector) != NULL)
+    return TRUE;
+
+  file_name = g_strconcat (connector, ".so", NULL);
+  plug_listener_ensure_extension_point ();
+  g_mutex_lock (&modules_lock);
+  ensure_tables ();
+  for (guint i = 0; dirs != NULL && dirs[i] != NULL; i++)
+    {
+      g_autofree char *path = g_build_filename (dirs[i], file_name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        {
+          load_file_once (point, path);
+          break;
+        }
+    }
+  g_mutex_unlock (&modules_lock);
+
+  return g_io_extension_point_get_extension_by_name (point, connector) != NULL;
 }
 
 GStrv
@@ -280,30 +326,33 @@ searched_dirs_string (void)
   return result;
 }
 
-/* Nothing loaded yet (no caller chose directories): use the default
- * search path, so that an embedding application need not. */
+/* No caller chose directories: use the default search path, so that an
+ * embedding application need not. @connector's own module first; every
+ * module when that is not enough (a module may be named otherwise than
+ * its connectors), or when @connector is NULL. */
 static void
-ensure_default_modules (void)
+ensure_default_modules (const char *connector)
 {
-  gboolean any_loaded;
+  g_auto(GStrv) dirs = NULL;
+  gboolean any_dir_loaded;
 
   g_mutex_lock (&modules_lock);
   ensure_tables ();
-  any_loaded = searched_dirs->len > 0;
+  any_dir_loaded = searched_dirs->len > 0;
   g_mutex_unlock (&modules_lock);
+  if (any_dir_loaded)
+    return;
 
-  if (!any_loaded)
-    {
-      g_auto(GStrv) dirs = plug_connector_module_search_path (NULL);
-
-      plug_connector_module_load_dirs ((const char * const *) dirs);
-    }
+  dirs = plug_connector_module_search_path (NULL);
+  if (connector == NULL ||
+      !plug_connector_module_load_named ((const char * const *) dirs, connector))
+    plug_connector_module_load_dirs ((const char * const *) dirs);
 }
 
 void
 plug_connector_module_ensure_default_modules (void)
 {
-  ensure_default_modules ();
+  ensure_default_modules (NULL);
 }
 
 char *
@@ -331,7 +380,7 @@ plug_connector_module_create_plugin (PlugProfile  *profile,
   extension = g_io_extension_point_get_extension_by_name (point, connector);
   if (extension == NULL)
     {
-      ensure_default_modules ();
+      ensure_default_modules (connector);
       extension = g_io_extension_point_get_extension_by_name (point, connector);
     }
   if (extension == NULL)

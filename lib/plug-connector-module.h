@@ -84,6 +84,10 @@ GStrv              plug_connector_module_search_path (const char * const *extra_
 PLUG_AVAILABLE_IN_ALL
 void               plug_connector_module_load_dirs   (const char * const *dirs);
 
+PLUG_AVAILABLE_IN_ALL
+gboolean           plug_connector_module_load_named  (const char * const *dirs,
+                                                      const char         *connector);
+
 /* Names of the connectors available now, sorted. */
 PLUG_AVAILABLE_IN_ALL
 GStrv              plug_connector_module_list        (void);

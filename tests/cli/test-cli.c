@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -406,6 +407,67 @@ test_connectors_loaded_lazily (void)
   g_rmdir (manifests);
 }
 
+/* A broken module in the first directory of the search path: a call
+ * through the child-process connector loads child-process.so alone. */
+static void
+test_connectors_only_the_named_module_loads (void)
+{
+  g_autofree char *modules = g_dir_make_tmp ("plugctl-cli-XXXXXX", NULL);
+  g_autofree char *saved_path = g_strdup (g_getenv ("PLUGCTL_CONNECTOR_PATH"));
+  g_autofree char *path = NULL;
+  g_autofree char *broken = NULL;
+  g_auto(CliRun) call = { 0, };
+
+  g_assert_nonnull (modules);
+  g_assert_nonnull (saved_path);
+  write_file (modules, "aaa.so", "not a module\n");
+  path = g_strconcat (modules, ":", saved_path, NULL);
+  g_setenv ("PLUGCTL_CONNECTOR_PATH", path, TRUE);
+
+  cli_run (&call, "call", "echo", "echo", "\"hi\"", NULL);
+  assert_run (&call, 0, "\"hi\"\n", "");
+
+  g_setenv ("PLUGCTL_CONNECTOR_PATH", saved_path, TRUE);
+  broken = g_build_filename (modules, "aaa.so", NULL);
+  g_remove (broken);
+  g_rmdir (modules);
+}
+
+/* A module named otherwise than its connector is still found: when no
+ * `<connector>.so` is, every module loads. */
+static void
+test_connectors_module_named_otherwise_found (void)
+{
+  g_autofree char *modules = g_dir_make_tmp ("plugctl-cli-XXXXXX", NULL);
+  g_autofree char *saved_path = g_strdup (g_getenv ("PLUGCTL_CONNECTOR_PATH"));
+  g_autofree char *renamed = NULL;
+  g_autofree char *original = NULL;
+  g_auto(GStrv) dirs = NULL;
+  g_auto(CliRun) call = { 0, };
+
+  g_assert_nonnull (modules);
+  g_assert_nonnull (saved_path);
+  dirs = g_strsplit (saved_path, ":", -1);
+  for (guint i = 0; dirs[i] != NULL && original == NULL; i++)
+    {
+      g_autofree char *candidate = g_build_filename (dirs[i], "child-process.so", NULL);
+
+      if (g_file_test (candidate, G_FILE_TEST_EXISTS))
+        original = g_canonicalize_filename (candidate, NULL);
+    }
+  g_assert_nonnull (original);
+  renamed = g_build_filename (modules, "processes.so", NULL);
+  g_assert_no_errno (symlink (original, renamed));
+  g_setenv ("PLUGCTL_CONNECTOR_PATH", modules, TRUE);
+
+  cli_run (&call, "call", "echo", "echo", "\"hi\"", NULL);
+  assert_run (&call, 0, "\"hi\"\n", "");
+
+  g_setenv ("PLUGCTL_CONNECTOR_PATH", saved_path, TRUE);
+  g_remove (renamed);
+  g_rmdir (modules);
+}
+
 /* More lines than an engine queue holds: reading waits for answers. */
 static void
 test_batch_longer_than_the_queue (void)
@@ -712,6 +774,10 @@ main (int    argc,
   g_test_add_func ("/cli/batch/all-succeeded-exits-0", test_batch_all_succeeded_exits_0);
   g_test_add_func ("/cli/batch/longer-than-the-queue", test_batch_longer_than_the_queue);
   g_test_add_func ("/cli/connectors/loaded-lazily", test_connectors_loaded_lazily);
+  g_test_add_func ("/cli/connectors/only-the-named-module-loads",
+                   test_connectors_only_the_named_module_loads);
+  g_test_add_func ("/cli/connectors/module-named-otherwise-found",
+                   test_connectors_module_named_otherwise_found);
   g_test_add_func ("/cli/connectors/loaded-for-a-plugin-s-call", test_connectors_loaded_for_a_plugin_s_call);
   g_test_add_func ("/cli/batch/sigint-stops-plugins", test_batch_sigint_stops_plugins);
   g_test_add_func ("/cli/listen/count", test_listen_count);
