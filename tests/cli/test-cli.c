@@ -523,6 +523,30 @@ test_batch_answers_in_input_order (void)
   g_assert_cmpstr (lines[8], ==, "");
 }
 
+/* Batch lines are read as strictly as messages: what json-glib's parser
+ * lets through (a leading zero, an unknown escape) is refused too. */
+static void
+test_batch_lines_read_strictly (void)
+{
+  g_auto(CliRun) run = { 0, };
+  const char *input =
+    "[\"echo\",\"echo\",01]\n"
+    "[\"echo\",\"echo\",\"\\x\"]\n"
+    "[\"echo\",\"echo\"\n"
+    "[\"echo\",\"echo\",\"ok\"]\n";
+
+  cli_run_with_input (&run, input, "batch", NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_cmpstr (run.out, ==,
+                   "{\"error\":\"line 1: not valid JSON: expected ',' or ']'\","
+                   "\"code\":\"invalid-message\"}\n"
+                   "{\"error\":\"line 2: not valid JSON: invalid escape in a string\","
+                   "\"code\":\"invalid-message\"}\n"
+                   "{\"error\":\"line 3: not valid JSON: expected ',' or ']'\","
+                   "\"code\":\"invalid-message\"}\n"
+                   "{\"result\":\"ok\"}\n");
+}
+
 static void
 test_batch_all_succeeded_exits_0 (void)
 {
@@ -772,6 +796,7 @@ main (int    argc,
   g_test_add_func ("/cli/manifest/broken-one-warns-others-work", test_broken_manifest_warns);
   g_test_add_func ("/cli/batch/answers-in-input-order", test_batch_answers_in_input_order);
   g_test_add_func ("/cli/batch/all-succeeded-exits-0", test_batch_all_succeeded_exits_0);
+  g_test_add_func ("/cli/batch/lines-read-strictly", test_batch_lines_read_strictly);
   g_test_add_func ("/cli/batch/longer-than-the-queue", test_batch_longer_than_the_queue);
   g_test_add_func ("/cli/connectors/loaded-lazily", test_connectors_loaded_lazily);
   g_test_add_func ("/cli/connectors/only-the-named-module-loads",
