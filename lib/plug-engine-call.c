@@ -7,6 +7,7 @@
 
 #include "plug-engine-private.h"
 #include "plug-call-private.h"
+#include "plug-cancel-watches-private.h"
 #include "plug-connector.h"
 #include "plug-error.h"
 #include "plug-events-private.h"
@@ -101,7 +102,7 @@ typedef struct
   PlugCall *call;
   PlugEngineEntry *target;
   PlugQueue *queue;  /* the target's, alive as long as the target */
-  GSource *cancel_source;
+  PlugCancelLink cancel_link;
   gboolean queued;
   /* Inside plug_engine_call(): an answer now is delivered later. */
   gboolean starting;
@@ -110,11 +111,8 @@ typedef struct
 static void
 request_free (Request *request)
 {
-  if (request->cancel_source != NULL)
-    {
-      g_source_destroy (request->cancel_source);
-      g_source_unref (request->cancel_source);
-    }
+  plug_cancel_watches_remove (plug_engine_get_cancel_watches (request->engine),
+                              &request->cancel_link);
   g_clear_object (&request->call);
   g_clear_pointer (&request->target, plug_engine_entry_unref);
   g_clear_object (&request->engine);
@@ -227,24 +225,24 @@ on_call_done (PlugCall *call,
   request_free (request);
 }
 
-static gboolean
-on_call_cancelled (GCancellable *cancellable,
-                   gpointer      user_data)
+static GError *
+cancelled_error (PlugCall *call)
 {
-  Request *request = user_data;
-  g_autoptr(GError) error = NULL;
+  return g_error_new (PLUG_ERROR, PLUG_ERROR_CANCELLED,
+                      "[CANCEL] Canceled call %s from %s",
+                      plug_call_get_method (call), plug_call_get_caller (call));
+}
 
-  error = g_error_new (PLUG_ERROR, PLUG_ERROR_CANCELLED,
-                       "[CANCEL] Canceled call %s from %s",
-                       plug_call_get_method (request->call),
-                       plug_call_get_caller (request->call));
+void
+plug_engine_cancel_request (gpointer item)
+{
+  Request *request = item;
+  g_autoptr(GError) error = cancelled_error (request->call);
 
   if (request->queued)
     plug_queue_cancel (request->queue, request->call, error);
   else
     plug_call_end (request->call, error);
-
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -351,7 +349,11 @@ start_call (PlugEngine          *self,
   request->starting = TRUE;
   plug_call_set_done_func (call, on_call_done, request);
 
-  if ((error = check_route (self, call, &target)) != NULL)
+  error = check_route (self, call, &target);
+  /* GIO's rule: an operation whose cancellable is cancelled fails at once */
+  if (error == NULL && g_cancellable_is_cancelled (cancellable))
+    error = cancelled_error (call);
+  if (error != NULL)
     {
       plug_call_end (call, error);
       return;
@@ -360,13 +362,8 @@ start_call (PlugEngine          *self,
   request->target = plug_engine_entry_ref (target);
   request->queue = plug_engine_entry_get_queue (target);
   if (cancellable != NULL)
-    {
-      request->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (request->cancel_source,
-                             G_SOURCE_FUNC (on_call_cancelled), request, NULL);
-      g_source_set_static_name (request->cancel_source, "[plugctl] call cancelled");
-      g_source_attach (request->cancel_source, g_main_context_get_thread_default ());
-    }
+    plug_cancel_watches_add (plug_engine_get_cancel_watches (self), cancellable,
+                             &request->cancel_link, request);
 
   /* @request may be gone once routed */
   route_call (self, request);

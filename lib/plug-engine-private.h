@@ -6,6 +6,7 @@
 
 #include "plug-call.h"
 #include "plug-engine.h"
+#include "plug-cancel-watches-private.h"
 #include "plug-events-private.h"
 #include "plug-message.h"
 #include "plug-queue-private.h"
@@ -37,6 +38,10 @@ PlugEvents       *plug_engine_get_events          (PlugEngine       *self);
  * had before it returned (made by plug_engine_completions_new()). */
 GSource          *plug_engine_get_completions     (PlugEngine       *self);
 GSource          *plug_engine_completions_new     (void);
+/* (transfer none): the calls' cancellables, watched one source each */
+PlugCancelWatches *plug_engine_get_cancel_watches (PlugEngine       *self);
+/* A PlugCancelFunc: cancels a call plug_engine_call() made */
+void              plug_engine_cancel_request      (gpointer          item);
 /* plug_engine_emit() of a plugin's emit (@message, its key the event,
  * its payload an array): parsed only when someone listens. */
 gboolean          plug_engine_emit_message        (PlugEngine          *self,

@@ -23,6 +23,7 @@ struct _PlugEngine
   PlugManager *manager;
 
   GSource *completions;
+  PlugCancelWatches *cancel_watches;
 
   PlugEngineResolveFunc resolve;
   gpointer resolve_data;
@@ -122,6 +123,14 @@ plug_engine_get_completions (PlugEngine *self)
   return self->completions;
 }
 
+PlugCancelWatches *
+plug_engine_get_cancel_watches (PlugEngine *self)
+{
+  if (self->cancel_watches == NULL)
+    self->cancel_watches = plug_cancel_watches_new (plug_engine_cancel_request);
+  return self->cancel_watches;
+}
+
 void
 plug_engine_set_resolver (PlugEngine            *self,
                           PlugEngineResolveFunc  func,
@@ -196,6 +205,7 @@ plug_engine_finalize (GObject *object)
   if (self->completions != NULL)
     g_source_destroy (self->completions);
   g_clear_pointer (&self->completions, g_source_unref);
+  g_clear_pointer (&self->cancel_watches, plug_cancel_watches_free);
 
   G_OBJECT_CLASS (plug_engine_parent_class)->finalize (object);
 }

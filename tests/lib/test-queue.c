@@ -534,6 +534,42 @@ test_queue_cancellable_cancels_one_call (Fixture       *fixture,
   g_assert_cmpuint (test_plugin_count_runs (fixture->mock, "slowMockMethodTwo"), ==, 0);
 }
 
+/* One GCancellable for many calls: those answered before it is
+ * cancelled keep their answers, those pending fail, and a call started
+ * with it once cancelled fails at once (not run). */
+static void
+test_queue_cancellable_shared_by_many_calls (Fixture       *fixture,
+                                             gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(Outcome) answered = NULL;
+  g_autoptr(Outcome) pending = NULL;
+  g_autoptr(Outcome) late = NULL;
+  g_autoptr(Outcome) after = NULL;
+
+  activate_sync (fixture->engine, "mock");
+  answered = start_call_full (fixture->engine, "fake", "mock", "slowMockMethod", "[1]", cancellable);
+  wait_outcome (answered);
+  assert_outcome_json (answered, "true");
+
+  pending = start_call_full (fixture->engine, "fake", "mock", "slowMockMethod", "[1000]", cancellable);
+  late = start_call_full (fixture->engine, "fake", "mock", "slowMockMethodTwo", "[10]", cancellable);
+  g_cancellable_cancel (cancellable);
+  after = start_call_full (fixture->engine, "fake", "mock", "slowMockMethodTwo", "[10]", cancellable);
+  wait_outcome (pending);
+  wait_outcome (late);
+  wait_outcome (after);
+
+  assert_outcome_json (answered, "true");
+  assert_outcome_error (pending, PLUG_ERROR_CANCELLED,
+                        "[CANCEL] Canceled call slowMockMethod from fake");
+  assert_outcome_error (late, PLUG_ERROR_CANCELLED,
+                        "[CANCEL] Canceled call slowMockMethodTwo from fake");
+  assert_outcome_error (after, PLUG_ERROR_CANCELLED,
+                        "[CANCEL] Canceled call slowMockMethodTwo from fake");
+  g_assert_cmpuint (test_plugin_count_runs (fixture->mock, "slowMockMethodTwo"), ==, 0);
+}
+
 /* A late answer after a timeout is dropped without a warning. */
 static void
 test_queue_late_answer_dropped (Fixture       *fixture,
@@ -583,6 +619,7 @@ main (int    argc,
   ADD ("concurrency/default-one", test_queue_concurrency_default_one, 0);
   ADD ("concurrency/from-profile", test_queue_concurrency_from_profile, 0);
   ADD ("cancel/cancellable-cancels-one-call", test_queue_cancellable_cancels_one_call, 0);
+  ADD ("cancel/cancellable-shared-by-many-calls", test_queue_cancellable_shared_by_many_calls, 0);
 
 #undef ADD
 
