@@ -91,6 +91,16 @@ plugctl_args_to_json (GPtrArray *words,
   return args;
 }
 
+/* The text of a call's or an event's arguments, as plugctl_json_to_text(). */
+char *
+plugctl_args_to_text (JsonArray *args)
+{
+  g_autoptr(JsonNode) args_node = json_node_new (JSON_NODE_ARRAY);
+
+  json_node_set_array (args_node, args);
+  return plugctl_json_to_text (args_node);
+}
+
 /* Compact JSON text of @node, as the library writes messages: json-glib
  * 1.6's generator writes some doubles as text that is not JSON (1e21 as
  * `1e+21.0`). The library's writer is reached through a message that

@@ -15,5 +15,6 @@ GPtrArray      *plugctl_positional_args      (int                  argc,
 JsonArray      *plugctl_args_to_json         (GPtrArray           *words,
                                               guint                first);
 char           *plugctl_json_to_text         (JsonNode            *node);
+char           *plugctl_args_to_text         (JsonArray           *args);
 
 G_END_DECLS

@@ -59,6 +59,10 @@ int             plugctl_parse_options        (GOptionContext      *context,
                                               int                 *argc,
                                               char              ***argv,
                                               gboolean             do_help);
+gboolean        plugctl_check_words          (int                  argc,
+                                              char               **argv,
+                                              int                  max_words,
+                                              ...) G_GNUC_NULL_TERMINATED;
 int             plugctl_usage_error          (const char          *format,
                                               ...) G_GNUC_PRINTF (1, 2);
 int             plugctl_print_error          (const GError        *error,
@@ -75,6 +79,7 @@ void            plugctl_print_json           (JsonNode            *node,
 char           *plugctl_json_to_string       (JsonNode            *node,
                                               gboolean             pretty);
 void            plugctl_print_json_line      (JsonNode            *node);
+char           *plugctl_join_strings         (JsonArray           *values);
 const char     *plugctl_state_to_string      (PlugPluginState      state);
 
 /* plugctl-engine.c: the embedded engine, with the plugin `cli` */

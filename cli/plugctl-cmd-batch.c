@@ -217,11 +217,8 @@ dispatch_remote (Batch      *batch,
                  const char *method,
                  JsonArray  *args)
 {
-  g_autoptr(JsonNode) args_node = json_node_new (JSON_NODE_ARRAY);
-  g_autofree char *args_text = NULL;
+  g_autofree char *args_text = plugctl_args_to_text (args);
 
-  json_node_set_array (args_node, args);
-  args_text = plugctl_json_to_text (args_node);
   batch->in_flight++;
   plugctl_engine1_call_call (plugctl_remote_get_proxy (batch->remote), path, method,
                              args_text, plugctl_remote_get_call_cancellable (batch->remote),
@@ -528,8 +525,8 @@ plugctl_cmd_batch (int      argc,
   status = plugctl_parse_options (context, &argc, &argv, do_help);
   if (status >= 0)
     return status;
-  if (argc > 1)
-    return plugctl_usage_error ("Unexpected argument \"%s\"", argv[1]);
+  if (!plugctl_check_words (argc, argv, 0, NULL))
+    return PLUGCTL_EXIT_USAGE;
 
   return plugctl_run (PLUGCTL_RUN_LAZY, run_batch_local, run_batch_remote, NULL);
 }

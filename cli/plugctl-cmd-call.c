@@ -114,22 +114,13 @@ print_result (JsonNode *node,
   plugctl_print_json (node, plugctl_json_pretty ());
 }
 
-static char *
-args_to_text (JsonArray *args)
-{
-  g_autoptr(JsonNode) args_node = json_node_new (JSON_NODE_ARRAY);
-
-  json_node_set_array (args_node, args);
-  return plugctl_json_to_text (args_node);
-}
-
 static int
 run_call_remote (PlugctlRemote *remote,
                  gpointer       user_data)
 {
   const Request *request = user_data;
   g_autoptr(GAsyncResult) result = NULL;
-  g_autofree char *args_text = args_to_text (request->args);
+  g_autofree char *args_text = plugctl_args_to_text (request->args);
 
   plugctl_engine1_call_call (plugctl_remote_get_proxy (remote), request->name,
                              request->method, args_text,
@@ -260,17 +251,9 @@ print_methods (const char *name,
     }
   else
     {
-      g_autoptr(GString) joined = g_string_new (NULL);
+      g_autofree char *joined = plugctl_join_strings (methods);
 
-      for (guint i = 0; i < json_array_get_length (methods); i++)
-        {
-          const char *method = json_array_get_string_element (methods, i);
-
-          if (i > 0)
-            g_string_append (joined, ", ");
-          g_string_append (joined, method != NULL ? method : "");
-        }
-      g_print ("%s: active (methods: %s)\n", name, joined->str);
+      g_print ("%s: active (methods: %s)\n", name, joined);
     }
 }
 
@@ -353,7 +336,7 @@ run_remote_no_answer (PlugctlRemote *remote,
     }
   else
     {
-      g_autofree char *args_text = args_to_text (request->args);
+      g_autofree char *args_text = plugctl_args_to_text (request->args);
 
       plugctl_engine1_call_emit (proxy, request->method, args_text,
                                  plugctl_remote_get_call_cancellable (remote),
@@ -365,25 +348,6 @@ run_remote_no_answer (PlugctlRemote *remote,
     return PLUGCTL_EXIT_OK;
   return plugctl_remote_fail (remote, error, request->method == NULL ? plugctl_exit_code_for_call
                                                                      : exit_code_failed);
-}
-
-/* PLUGIN, the one word after the options of activate and deactivate;
- * NULL, with the usage error printed, else. */
-static const char *
-plugin_word (int    argc,
-             char **argv)
-{
-  if (argc < 2)
-    {
-      plugctl_usage_error ("Missing PLUGIN");
-      return NULL;
-    }
-  if (argc > 2)
-    {
-      plugctl_usage_error ("Unexpected argument \"%s\"", argv[2]);
-      return NULL;
-    }
-  return argv[1];
 }
 
 int
@@ -403,9 +367,9 @@ plugctl_cmd_activate (int      argc,
   status = plugctl_parse_options (context, &argc, &argv, do_help);
   if (status >= 0)
     return status;
-  request.name = plugin_word (argc, argv);
-  if (request.name == NULL)
+  if (!plugctl_check_words (argc, argv, 1, "PLUGIN", NULL))
     return PLUGCTL_EXIT_USAGE;
+  request.name = argv[1];
   return plugctl_run (PLUGCTL_RUN_LAZY, run_activate, run_activate_remote, &request);
 }
 
@@ -446,9 +410,9 @@ plugctl_cmd_deactivate (int      argc,
   status = plugctl_parse_options (context, &argc, &argv, do_help);
   if (status >= 0)
     return status;
-  request.name = plugin_word (argc, argv);
-  if (request.name == NULL)
+  if (!plugctl_check_words (argc, argv, 1, "PLUGIN", NULL))
     return PLUGCTL_EXIT_USAGE;
+  request.name = argv[1];
   return plugctl_run (PLUGCTL_RUN_LAZY, run_deactivate, run_remote_no_answer, &request);
 }
 

@@ -195,8 +195,8 @@ plugctl_cmd_list (int      argc,
   status = plugctl_parse_options (context, &argc, &argv, do_help);
   if (status >= 0)
     return status;
-  if (argc > 1)
-    return plugctl_usage_error ("Unexpected argument \"%s\"", argv[1]);
+  if (!plugctl_check_words (argc, argv, 0, NULL))
+    return PLUGCTL_EXIT_USAGE;
   return plugctl_run (PLUGCTL_RUN_ALL_PLUGINS, run_list, run_list_remote, NULL);
 }
 
@@ -277,20 +277,12 @@ print_strv_field (JsonObject *details,
                   const char *member)
 {
   JsonArray *values = json_object_get_array_member (details, member);
-  g_autoptr(GString) joined = g_string_new (NULL);
-  guint length = values != NULL ? json_array_get_length (values) : 0;
+  g_autofree char *joined = NULL;
 
-  if (length == 0)
+  if (values == NULL || json_array_get_length (values) == 0)
     return;
-  for (guint i = 0; i < length; i++)
-    {
-      const char *value = json_array_get_string_element (values, i);
-
-      if (i > 0)
-        g_string_append (joined, ", ");
-      g_string_append (joined, value != NULL ? value : "");
-    }
-  print_field (label, joined->str);
+  joined = plugctl_join_strings (values);
+  print_field (label, joined);
 }
 
 static void
@@ -395,10 +387,8 @@ plugctl_cmd_info (int      argc,
   status = plugctl_parse_options (context, &argc, &argv, do_help);
   if (status >= 0)
     return status;
-  if (argc < 2)
-    return plugctl_usage_error ("Missing PLUGIN");
-  if (argc > 2)
-    return plugctl_usage_error ("Unexpected argument \"%s\"", argv[2]);
+  if (!plugctl_check_words (argc, argv, 1, "PLUGIN", NULL))
+    return PLUGCTL_EXIT_USAGE;
   return plugctl_run (PLUGCTL_RUN_LAZY, run_info, run_info_remote, argv[1]);
 }
 
@@ -487,8 +477,8 @@ plugctl_cmd_connectors (int      argc,
   status = plugctl_parse_options (context, &argc, &argv, do_help);
   if (status >= 0)
     return status;
-  if (argc > 1)
-    return plugctl_usage_error ("Unexpected argument \"%s\"", argv[1]);
+  if (!plugctl_check_words (argc, argv, 0, NULL))
+    return PLUGCTL_EXIT_USAGE;
   if (plugctl_use_daemon ())
     return run_connectors_remote ();
 

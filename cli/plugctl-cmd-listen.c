@@ -231,10 +231,8 @@ plugctl_cmd_listen (int      argc,
   status = plugctl_parse_options (context, &argc, &argv, do_help);
   if (status >= 0)
     return status;
-  if (argc < 3)
-    return plugctl_usage_error ("Missing %s", argc < 2 ? "PLUGIN" : "EVENT");
-  if (argc > 3)
-    return plugctl_usage_error ("Unexpected argument \"%s\"", argv[3]);
+  if (!plugctl_check_words (argc, argv, 2, "PLUGIN", "EVENT", NULL))
+    return PLUGCTL_EXIT_USAGE;
   if (listen.count < 0)
     return plugctl_usage_error ("Invalid count %d", listen.count);
   listen.emitter = argv[1];

@@ -314,8 +314,8 @@ plugctl_cmd_status (int      argc,
   exit_code = plugctl_parse_options (context, &argc, &argv, do_help);
   if (exit_code >= 0)
     return exit_code;
-  if (argc > 2)
-    return plugctl_usage_error ("Unexpected argument \"%s\"", argv[2]);
+  if (!plugctl_check_words (argc, argv, 1, NULL))
+    return PLUGCTL_EXIT_USAGE;
   name = argc > 1 ? argv[1] : NULL;
   return plugctl_run (PLUGCTL_RUN_LAZY, run_status, run_status_remote, (gpointer) name);
 }

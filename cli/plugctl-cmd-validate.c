@@ -245,8 +245,8 @@ plugctl_cmd_validate (int      argc,
   exit_code = plugctl_parse_options (context, &argc, &argv, do_help);
   if (exit_code >= 0)
     return exit_code;
-  if (argc < 2)
-    return plugctl_usage_error ("Missing FILE");
+  if (!plugctl_check_words (argc, argv, -1, "FILE", NULL))
+    return PLUGCTL_EXIT_USAGE;
 
   json_builder_begin_array (builder);
   for (int i = 1; i < argc; i++)

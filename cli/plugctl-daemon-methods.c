@@ -22,6 +22,46 @@ text_reply (JsonNode *node)
   return g_variant_new ("(s)", text);
 }
 
+/* What a handler returns once it has answered at once: with @node as
+ * JSON text, with @error, or with nothing. */
+static gboolean
+reply_json (GDBusMethodInvocation *invocation,
+            JsonNode              *node)
+{
+  g_dbus_method_invocation_return_value (invocation, text_reply (node));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+reply_error (GDBusMethodInvocation *invocation,
+             const GError          *error)
+{
+  g_dbus_method_invocation_return_gerror (invocation, error);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+reply_nothing (GDBusMethodInvocation *invocation)
+{
+  g_dbus_method_invocation_return_value (invocation, NULL);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* Whether @name is a plugin of the engine; else answers @invocation
+ * with why not. */
+static gboolean
+lookup_plugin (Daemon                *self,
+               GDBusMethodInvocation *invocation,
+               const char            *name)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (plugctl_engine_lookup (self->engine, name, &error))
+    return TRUE;
+  g_dbus_method_invocation_return_gerror (invocation, error);
+  return FALSE;
+}
+
 /* @text must be a JSON array: a call's or an event's arguments. */
 static JsonArray *
 parse_args (const char  *text,
@@ -68,8 +108,7 @@ handle_list (PlugctlEngine1        *skeleton,
 {
   g_autoptr(JsonNode) plugins = plugctl_list_to_json (self->engine);
 
-  g_dbus_method_invocation_return_value (invocation, text_reply (plugins));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return reply_json (invocation, plugins);
 }
 
 static gboolean
@@ -80,17 +119,14 @@ handle_info (PlugctlEngine1        *skeleton,
 {
   PlugProfile *profile = plugctl_engine_find_profile (self->engine, name);
   g_autoptr(JsonNode) info = NULL;
-  g_autoptr(GError) error = NULL;
 
   if (profile == NULL)
     {
-      plugctl_engine_lookup (self->engine, name, &error);
-      g_dbus_method_invocation_return_gerror (invocation, error);
+      lookup_plugin (self, invocation, name);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   info = plugctl_info_to_json (self->engine, profile);
-  g_dbus_method_invocation_return_value (invocation, text_reply (info));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return reply_json (invocation, info);
 }
 
 static gboolean
@@ -100,8 +136,7 @@ handle_connectors (PlugctlEngine1        *skeleton,
 {
   g_autoptr(JsonNode) connectors = plugctl_connectors_to_json ();
 
-  g_dbus_method_invocation_return_value (invocation, text_reply (connectors));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return reply_json (invocation, connectors);
 }
 
 /* Status: the shared engine's view; "" for every plugin */
@@ -117,10 +152,8 @@ handle_status (PlugctlEngine1        *skeleton,
                                                        &error);
 
   if (status == NULL)
-    g_dbus_method_invocation_return_gerror (invocation, error);
-  else
-    g_dbus_method_invocation_return_value (invocation, text_reply (status));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+    return reply_error (invocation, error);
+  return reply_json (invocation, status);
 }
 
 /* Call: what `plugctl call` does with its embedded engine */
@@ -176,10 +209,7 @@ handle_call (PlugctlEngine1        *skeleton,
   Operation *op;
 
   if (profile_error != NULL)
-    {
-      g_dbus_method_invocation_return_gerror (invocation, profile_error);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
+    return reply_error (invocation, profile_error);
 
   op = plugctl_daemon_operation_new (self, invocation, path, method);
   op->args = parse_args (args, &error);
@@ -228,11 +258,7 @@ handle_activate (PlugctlEngine1        *skeleton,
                  const char            *name,
                  Daemon                *self)
 {
-  g_autoptr(GError) error = NULL;
-
-  if (!plugctl_engine_lookup (self->engine, name, &error))
-    g_dbus_method_invocation_return_gerror (invocation, error);
-  else
+  if (lookup_plugin (self, invocation, name))
     start (plugctl_daemon_operation_new (self, invocation, name, NULL), name, on_activated);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -257,14 +283,10 @@ handle_deactivate (PlugctlEngine1        *skeleton,
                    const char            *name,
                    Daemon                *self)
 {
-  g_autoptr(GError) error = NULL;
   Operation *op;
 
-  if (!plugctl_engine_lookup (self->engine, name, &error))
-    {
-      g_dbus_method_invocation_return_gerror (invocation, error);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
+  if (!lookup_plugin (self, invocation, name))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   op = plugctl_daemon_operation_new (self, invocation, name, NULL);
   plug_engine_deactivate (plugctl_engine_get_engine (self->engine), name,
                           op->cancellable, on_deactivated, op);
@@ -285,10 +307,8 @@ handle_emit (PlugctlEngine1        *skeleton,
   if (args == NULL ||
       !plug_engine_emit (plugctl_engine_get_engine (self->engine), PLUGCTL_CLI_PLUGIN,
                          event, args, &error))
-    g_dbus_method_invocation_return_gerror (invocation, error);
-  else
-    g_dbus_method_invocation_return_value (invocation, NULL);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+    return reply_error (invocation, error);
+  return reply_nothing (invocation);
 }
 
 /* Listen, Unlisten, Event */
@@ -357,6 +377,14 @@ plugctl_daemon_subscribe (Daemon      *self,
   return subscribed;
 }
 
+/* (nullable): the client that sent @invocation, when it has one */
+static Client *
+find_client (Daemon                *self,
+             GDBusMethodInvocation *invocation)
+{
+  return g_hash_table_lookup (self->clients, g_dbus_method_invocation_get_sender (invocation));
+}
+
 static void
 client_listen (Client     *client,
                const char *emitter,
@@ -387,7 +415,6 @@ on_emitter_started (GObject      *source,
 {
   Operation *op = user_data;
   g_autoptr(GError) error = NULL;
-  const char *sender;
   Client *client;
 
   if (plug_engine_activate_finish (PLUG_ENGINE (source), result, &error))
@@ -396,8 +423,7 @@ on_emitter_started (GObject      *source,
       return;
     }
 
-  sender = g_dbus_method_invocation_get_sender (op->invocation);
-  client = g_hash_table_lookup (op->daemon->clients, sender);
+  client = find_client (op->daemon, op->invocation);
   if (client != NULL)
     client_unlisten (client, op->path, op->method);
   plugctl_daemon_return_start_error (op, error);
@@ -412,12 +438,10 @@ handle_listen (PlugctlEngine1        *skeleton,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!plugctl_engine_lookup (self->engine, emitter, &error) ||
-      !plugctl_daemon_subscribe (self, emitter, event, &error))
-    {
-      g_dbus_method_invocation_return_gerror (invocation, error);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
+  if (!lookup_plugin (self, invocation, emitter))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  if (!plugctl_daemon_subscribe (self, emitter, event, &error))
+    return reply_error (invocation, error);
 
   /* subscribed first: the emitter may emit as soon as it is active */
   client_listen (plugctl_daemon_get_client (self, invocation), emitter, event);
@@ -425,7 +449,7 @@ handle_listen (PlugctlEngine1        *skeleton,
     start (plugctl_daemon_operation_new (self, invocation, emitter, event), emitter,
            on_emitter_started);
   else
-    g_dbus_method_invocation_return_value (invocation, NULL);
+    reply_nothing (invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -436,13 +460,11 @@ handle_unlisten (PlugctlEngine1        *skeleton,
                  const char            *event,
                  Daemon                *self)
 {
-  Client *client = g_hash_table_lookup (self->clients,
-                                        g_dbus_method_invocation_get_sender (invocation));
+  Client *client = find_client (self, invocation);
 
   if (client != NULL)
     client_unlisten (client, emitter, event);
-  g_dbus_method_invocation_return_value (invocation, NULL);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return reply_nothing (invocation);
 }
 
 static gboolean
@@ -450,8 +472,7 @@ handle_cancel (PlugctlEngine1        *skeleton,
                GDBusMethodInvocation *invocation,
                Daemon                *self)
 {
-  Client *client = g_hash_table_lookup (self->clients,
-                                        g_dbus_method_invocation_get_sender (invocation));
+  Client *client = find_client (self, invocation);
 
   if (client != NULL)
     {
@@ -459,8 +480,7 @@ handle_cancel (PlugctlEngine1        *skeleton,
       g_object_unref (client->cancellable);
       client->cancellable = g_cancellable_new ();
     }
-  g_dbus_method_invocation_return_value (invocation, NULL);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return reply_nothing (invocation);
 }
 
 void

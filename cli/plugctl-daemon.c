@@ -702,8 +702,8 @@ plugctl_cmd_daemon (int      argc,
   status = plugctl_parse_options (context, &argc, &argv, do_help);
   if (status >= 0)
     return status;
-  if (argc > 1)
-    return plugctl_usage_error ("Unexpected argument \"%s\"", argv[1]);
+  if (!plugctl_check_words (argc, argv, 0, NULL))
+    return PLUGCTL_EXIT_USAGE;
   if (idle_timeout < 0)
     return plugctl_usage_error ("Invalid idle timeout %d", idle_timeout);
   if (listen == NULL && g_getenv ("PLUGCTL_LISTEN") != NULL && *g_getenv ("PLUGCTL_LISTEN") != '\0')

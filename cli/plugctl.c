@@ -291,6 +291,38 @@ plugctl_parse_options (GOptionContext   *context,
   return -1;
 }
 
+/* Whether the words after a command's options, argv[1] on, are those it
+ * takes: one for each name after @max_words (up to NULL), and at most
+ * @max_words (-1: any number). Else prints the usage error. */
+gboolean
+plugctl_check_words (int    argc,
+                     char **argv,
+                     int    max_words,
+                     ...)
+{
+  int n_words = argc - 1;
+  const char *missing;
+  va_list names;
+
+  va_start (names, max_words);
+  missing = va_arg (names, const char *);
+  for (int i = 0; missing != NULL && i < n_words; i++)
+    missing = va_arg (names, const char *);
+  va_end (names);
+
+  if (missing != NULL)
+    {
+      plugctl_usage_error ("Missing %s", missing);
+      return FALSE;
+    }
+  if (max_words >= 0 && n_words > max_words)
+    {
+      plugctl_usage_error ("Unexpected argument \"%s\"", argv[1 + max_words]);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* With --json, an error is a JSON object on standard output, in the same
  * place as the result it replaces; else a message on standard error. */
 int
@@ -461,6 +493,23 @@ plugctl_print_json (JsonNode *node,
 
   fputs (text, stdout);
   fputc ('\n', stdout);
+}
+
+/* The strings of @values joined by ", "; "" for an element that is none. */
+char *
+plugctl_join_strings (JsonArray *values)
+{
+  GString *joined = g_string_new (NULL);
+
+  for (guint i = 0; i < json_array_get_length (values); i++)
+    {
+      const char *value = json_array_get_string_element (values, i);
+
+      if (i > 0)
+        g_string_append (joined, ", ");
+      g_string_append (joined, value != NULL ? value : "");
+    }
+  return g_string_free (joined, FALSE);
 }
 
 /* For streams read while plugctl runs (listen, batch): flushed at once. */
