@@ -275,6 +275,12 @@ group_events (void)
 }
 
 static void
+group_events_child (void)
+{
+  bench_calls_group_events_child (&length);
+}
+
+static void
 group_raw (void)
 {
   g_autofree char *small = bench_wire_request (SMALL);
@@ -380,6 +386,7 @@ static const Group groups[] = {
   { "child-node", group_child_node, TRUE },
   { "network", bench_calls_group_network, TRUE },
   { "events", group_events, TRUE },
+  { "events-child", group_events_child, TRUE },
   { "spawn", group_spawn, TRUE },
   { "native", group_native, TRUE },
   { "thread", group_thread, TRUE },
@@ -493,6 +500,10 @@ static const BenchRow rows[] = {
     "g_signal_emit, 100 handlers", "events.inproc.emits", "≥ 2× Remix" },
   { "event 1 → 100 in-process listeners", "deliv/s", "events.inproc.deliveries",
     "gsignal.deliveries", "g_signal_emit, 100 handlers", "events.inproc.deliveries", NULL },
+  { "event 1 → 100 child listeners", "emits/s", "events.child.emits", NULL, NULL,
+    "events.child.emits", NULL },
+  { "event 1 → 100 child listeners", "deliv/s", "events.child.deliveries", NULL, NULL,
+    "events.child.deliveries", "≥ 10× Remix" },
   { "activation → first answer, C child", "ms", "activation.child.c", "spawn.true", SPAWN,
     "activation.child", NULL },
   { "activation → first answer, Node child", "ms", "activation.child.node", "spawn.true", SPAWN,
@@ -528,7 +539,8 @@ main (int   argc,
       "Plugins: only the sequential 16 B calls (to profile them)", NULL },
     { "only", 0, 0, G_OPTION_ARG_STRING, &only,
       "Comma-separated groups: direct, inproc, raw, queue, child-c, spin, child-node, "
-      "network, events, spawn, native, thread (and child-c-cpu, which spin runs)", "LIST" },
+      "network, events, events-child, spawn, native, thread (and child-c-cpu, which spin "
+      "runs)", "LIST" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- plugctl call benchmarks");

@@ -6,6 +6,8 @@
 
 #include <plugctl.h>
 
+#include "bench-util.h"
+
 G_BEGIN_DECLS
 
 #define BENCH_DEPTH 256
@@ -21,5 +23,9 @@ void bench_calls_measure_plugin (PlugProfile *profile,
 /* The websocket and socketio connectors against the Node peers of
  * tests/network: "ws.*", "sio.*". */
 void bench_calls_group_network  (void);
+
+/* One in-process emitter, 100 child-process listeners (bench-listener):
+ * "events.child.emits", "events.child.deliveries". */
+void bench_calls_group_events_child (const BenchLength *length);
 
 G_END_DECLS

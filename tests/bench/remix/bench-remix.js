@@ -8,9 +8,10 @@
 // and sets NODE_PATH to it. The network figures call the Node peers of
 // ../peers (node_modules from $PLUGCTL_BENCH_PEERS_DIR, default
 // tests/network), as bench-calls does. Options: --duration S,
-// --iterations N, --runs N, --json, --placement NAME (run.sh pins with
-// taskset; Node cannot). Prints the same table as bench-calls, or JSON
-// with the same measurement names (medians over runs).
+// --iterations N, --runs N, --json, --only GROUP,... (inproc, child,
+// network, events, events-child, registered), --placement NAME (run.sh
+// pins with taskset; Node cannot). Prints the same table as bench-calls,
+// or JSON with the same measurement names (medians over runs).
 'use strict';
 
 const fs = require('fs');
@@ -25,10 +26,12 @@ const LISTENERS = 100;
 const SMALL = 'x'.repeat(16);
 const LARGE = 'x'.repeat(64 * 1024);
 const CHILD = path.join(__dirname, 'echo-child.js');
+const LISTENER = path.join(__dirname, 'listener-child.js');
+const BURST = 256;
 // The node_modules of the Node peers (../peers) bench-calls calls too.
 const PEERS = process.env.PLUGCTL_BENCH_PEERS_DIR || path.join(__dirname, '..', '..', 'network');
 
-const options = { duration: 1, iterations: 0, runs: 3, json: false, placement: 'unpinned' };
+const options = { duration: 1, iterations: 0, runs: 3, json: false, placement: 'unpinned', only: null };
 for (let i = 2; i < process.argv.length; i++) {
   const arg = process.argv[i];
   const [name, inline] = arg.split('=', 2);
@@ -38,6 +41,7 @@ for (let i = 2; i < process.argv.length; i++) {
   else if (name === '--runs') options.runs = Number(value());
   else if (name === '--placement') options.placement = value();
   else if (name === '--json') options.json = true;
+  else if (name === '--only') options.only = value().split(',');
   else {
     console.error(`bench-remix: unknown option ${arg}`);
     process.exit(2);
@@ -395,6 +399,59 @@ function groupEvents() {
   });
 }
 
+// One emitter, 100 child-process listeners (listener-child.js), as
+// bench-calls-events.c: bursts of BURST emits, each done when every
+// listener's `count` says it heard them all.
+class ChildListener extends withLoadedPromise(ChildProcessPlugin) {}
+
+async function activateListeners(engine, manager) {
+  const names = [];
+  for (let i = 0; i < LISTENERS; i++) {
+    const name = `listener-${String(i).padStart(3, '0')}`;
+    const listener = new ChildListener({ name, url: LISTENER, methods: ['count'] });
+    engine.register(listener);
+    const loaded = listener.waitLoaded();
+    await manager.activatePlugin(name);
+    await loaded;
+    names.push(name);
+  }
+  return names;
+}
+
+async function groupEventsChild() {
+  const caller = newCaller();
+  const emitter = new Plugin({ name: 'emitter', events: ['tick'] });
+  const { engine, manager } = await newEngine([caller, emitter]);
+  const names = await activateListeners(engine, manager);
+  const counts = () => Promise.all(names.map((name) => caller.call(name, 'count')));
+
+  // Until every listener's subscription is in; each counts from here.
+  let base = null;
+  for (let tries = 0; tries < 200 && base === null; tries++) {
+    emitter.emit('tick', SMALL);
+    const now = await counts();
+    if (now.every((count) => count > 0))
+      base = now;
+  }
+  if (base === null)
+    throw new Error('the child listeners did not all hear the emitter');
+
+  const timer = new Timer();
+  while (timer.more()) {
+    for (let i = 0; i < BURST; i++)
+      emitter.emit('tick', SMALL);
+    timer.done += BURST;
+    const now = await counts();
+    if (!now.every((count, i) => count === base[i] + timer.done))
+      throw new Error(`a child listener missed some of ${timer.done} ticks`);
+  }
+  timer.stop();
+  record('events.child.emits', timer.rate());
+  record('events.child.deliveries', timer.rate() * LISTENERS);
+  for (const name of names)
+    await manager.deactivatePlugin(name);
+}
+
 // Output
 
 const rows = [
@@ -412,6 +469,8 @@ const rows = [
   ['child Node, 256 in flight', 'calls/s', 'flight.child.rate'],
   ['event 1 -> 100 in-process listeners', 'emits/s', 'events.inproc.emits'],
   ['event 1 -> 100 in-process listeners', 'deliv/s', 'events.inproc.deliveries'],
+  ['event 1 -> 100 child listeners', 'emits/s', 'events.child.emits'],
+  ['event 1 -> 100 child listeners', 'deliv/s', 'events.child.deliveries'],
   ['activation -> first answer, Node child', 'ms', 'activation.child'],
   ['engine RSS, 1 active child', 'MiB', 'rss.engine'],
   ['child plugin process RSS', 'MiB', 'rss.plugin'],
@@ -464,9 +523,12 @@ function printJson() {
 
 async function main() {
   const groups = [['inproc', groupInProcess], ['child', groupChild], ['network', groupNetwork],
-                  ['events', groupEvents], ['registered', groupRegistered]];
+                  ['events', groupEvents], ['events-child', groupEventsChild],
+                  ['registered', groupRegistered]];
   for (let run = 0; run < options.runs; run++) {
     for (const [name, group] of groups) {
+      if (options.only !== null && !options.only.includes(name))
+        continue;
       console.error(`bench-remix: run ${run + 1}/${options.runs}: ${name}`);
       await group();
     }
