@@ -23,6 +23,8 @@
 #define INITIAL_BUFFER_SIZE (64 * 1024)
 /* Bigger messages are written at once, not copied to be coalesced. */
 #define CORK_MAX 4096
+/* Sent at once when a burst's corked output reaches this. */
+#define BURST_MAX 2048
 /* Reads per dispatch before yielding to other sources. */
 #define MAX_READS_PER_DISPATCH 8
 /* plug_channel_close() gives up flushing when the peer takes nothing
@@ -39,6 +41,9 @@ struct _PlugChannel
   gboolean closed;
   gboolean closed_reported;
   gboolean reading;
+  /* A message went out since the context last prepared: the next ones
+   * wait for its next iteration (see send_iov). */
+  gboolean burst;
 
   GMainContext *context;
   GSource *in_source;
@@ -561,7 +566,8 @@ queue_output (PlugChannel  *self,
   ensure_out_source (self);
 }
 
-/* A callback that runs a main loop of its own (waiting for an answer)
+/* Output corked by a burst of sends goes out before the context polls;
+ * and a callback that runs a main loop of its own (waiting for an answer)
  * must not wait for what it sent: an iteration that finds output corked
  * sends it (prepare only says so: it runs with the context locked). */
 typedef struct
@@ -577,7 +583,8 @@ cork_prepare (GSource *source,
   PlugChannel *self = ((CorkSource *) source)->channel;
 
   *timeout = -1;
-  return self->reading && out_pending (self) > 0 && self->out_source == NULL;
+  self->burst = FALSE;
+  return out_pending (self) > 0 && self->out_source == NULL && self->write_error == NULL;
 }
 
 static gboolean
@@ -651,15 +658,21 @@ send_iov (PlugChannel   *self,
 
   /* Answering what it reads (an event then a response, a response then
    * the next request): small messages go out together, in one write
-   * when the reading ends (see on_readable). */
-  if (self->reading && total <= CORK_MAX)
+   * when the reading ends (see on_readable). So do those of a burst (an
+   * emit to many listeners, calls started in a loop): the first goes out
+   * at once, the others together before the context next polls. */
+  if ((self->reading || self->burst) && total <= CORK_MAX)
     {
       append_output (self, iov, n_iov, 0);
+      /* Not too much at once: the peer starts on the first messages while
+       * the rest are made (a pipeline, on two CPUs). */
+      if (out_pending (self) >= BURST_MAX)
+        uncork (self);
       return TRUE;
     }
 
-  /* Order: nothing jumps the queue. */
-  if (out_pending (self) > 0 && self->reading && !write_queue (self))
+  /* Order: nothing jumps the queue (corked output goes first). */
+  if (out_pending (self) > 0 && self->out_source == NULL && !write_queue (self))
     {
       g_propagate_error (error, g_error_copy (self->write_error));
       return FALSE;
@@ -680,7 +693,10 @@ send_iov (PlugChannel   *self,
           n = 0;
         }
       if ((gsize) n == total)
-        return TRUE;
+        {
+          self->burst = self->cork_source != NULL;
+          return TRUE;
+        }
     }
 
   queue_output (self, iov, n_iov, n);

@@ -31,7 +31,10 @@ G_DECLARE_FINAL_TYPE (PlugChannel, plug_channel, PLUG, CHANNEL, GObject)
  * the thread-default main context of the thread that creates it. Input is
  * read into one reused buffer and split into lines by hand; output is
  * written at once when the socket takes it, else queued and flushed when
- * it becomes writable. Node.js's IPC channel speaks exactly this.
+ * it becomes writable. Small messages sent while a read is handled, or
+ * after another since the context last polled (a burst), are corked and
+ * go out together (2 KiB at most waiting) before the context next polls,
+ * or on close. Node.js's IPC channel speaks exactly this.
  */
 
 /**

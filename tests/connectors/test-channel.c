@@ -392,6 +392,8 @@ test_send_message_appends_newline (Fixture       *f,
   g_assert_no_error (error);
   g_assert_true (plug_channel_send (f->channel, "{}", 2, &error));
   g_assert_no_error (error);
+  /* the second of a burst goes out before the context next polls */
+  g_main_context_iteration (NULL, FALSE);
 
   n = read (f->peer, buf, sizeof buf - 1);
   g_assert_cmpint (n, >, 0);
@@ -632,6 +634,75 @@ on_line_answer_twice (PlugChannel *channel,
   g_ptr_array_add (f->lines, g_strndup (line, length));
 }
 
+/* Sends in a row outside any read: the first goes out at once, the
+ * others together, in order, before the context next polls (or once
+ * 2 KiB are waiting). */
+static void
+test_send_burst_goes_out_before_next_poll (Fixture       *f,
+                                           gconstpointer  data)
+{
+  g_autoptr(GString) expected = g_string_new ("m000\n");
+  char buf[8192];
+  gssize n;
+
+  for (guint i = 0; i < 100; i++)
+    {
+      char line[8];
+
+      g_snprintf (line, sizeof line, "m%03u", i);
+      g_assert_true (plug_channel_send (f->channel, line, 4, NULL));
+    }
+  n = read (f->peer, buf, sizeof buf);
+  g_assert_cmpint (n, ==, 5);
+  g_assert_true (memcmp (buf, "m000\n", 5) == 0);
+
+  g_main_context_iteration (NULL, FALSE);
+  n = read (f->peer, buf, sizeof buf);
+  g_string_truncate (expected, 0);
+  for (guint i = 1; i < 100; i++)
+    g_string_append_printf (expected, "m%03u\n", i);
+  g_assert_cmpint (n, ==, (gssize) expected->len);
+  g_assert_true (memcmp (buf, expected->str, expected->len) == 0);
+}
+
+/* A long burst does not wait whole: 2 KiB go out as soon as they are made. */
+static void
+test_send_long_burst_goes_out_in_parts (Fixture       *f,
+                                        gconstpointer  data)
+{
+  char line[100];
+  char buf[8192];
+  gssize n;
+
+  memset (line, 'x', sizeof line);
+  for (guint i = 0; i < 30; i++)
+    g_assert_true (plug_channel_send (f->channel, line, sizeof line, NULL));
+  /* the first at once, then 21 (2121 bytes) once they passed 2 KiB;
+   * the last 8 wait for the next iteration */
+  n = recv (f->peer, buf, sizeof buf, MSG_DONTWAIT);
+  g_assert_cmpint (n, ==, 22 * (sizeof line + 1));
+  g_main_context_iteration (NULL, FALSE);
+  n = recv (f->peer, buf, sizeof buf, MSG_DONTWAIT);
+  g_assert_cmpint (n, ==, 8 * (sizeof line + 1));
+}
+
+/* Closing sends what a burst corked. */
+static void
+test_send_burst_flushed_by_close (Fixture       *f,
+                                  gconstpointer  data)
+{
+  char buf[64] = { 0, };
+  gssize n;
+
+  g_assert_true (plug_channel_send (f->channel, "one", 3, NULL));
+  g_assert_true (plug_channel_send (f->channel, "two", 3, NULL));
+  g_assert_true (plug_channel_send (f->channel, "three", 5, NULL));
+  plug_channel_close (f->channel);
+  n = read (f->peer, buf, sizeof buf - 1);
+  g_assert_cmpint (n, ==, 14);
+  g_assert_cmpstr (buf, ==, "one\ntwo\nthree\n");
+}
+
 /* What the callbacks of one read send goes out in one write, in order,
  * once the read is handled. */
 static void
@@ -725,6 +796,9 @@ main (int   argc,
   ADD ("/channel/overflow/bounded-memory", test_overflow_bounded_memory);
   ADD ("/channel/send/backpressure-keeps-order", test_send_backpressure_keeps_order);
   ADD ("/channel/send/message-appends-newline", test_send_message_appends_newline);
+  ADD ("/channel/send/burst-goes-out-before-next-poll", test_send_burst_goes_out_before_next_poll);
+  ADD ("/channel/send/long-burst-goes-out-in-parts", test_send_long_burst_goes_out_in_parts);
+  ADD ("/channel/send/burst-flushed-by-close", test_send_burst_flushed_by_close);
   ADD ("/channel/closed/peer-close-reported-once", test_closed_peer_close_once);
   ADD ("/channel/closed/send-to-gone-peer", test_closed_send_to_gone_peer);
   ADD ("/channel/closed/not-reported-after-close", test_closed_not_reported_after_close);
