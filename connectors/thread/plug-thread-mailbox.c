@@ -33,6 +33,7 @@ struct _PlugThreadMailbox
   PlugThreadMailboxFunc  func;
   gpointer               user_data;
   gboolean               end_delivered;
+  guint                  dispatching;  /* dispatches under way (nested) */
 };
 
 static void
@@ -71,6 +72,29 @@ take_next (PlugThreadMailbox *self)
   g_mutex_unlock (&self->lock);
 
   return message;
+}
+
+/* A callback that runs a main loop of its own suspends the dispatch that
+ * called it; what was queued before it (and so woke nobody) is delivered
+ * by that loop, without a wake: the source says it is ready. */
+static gboolean
+mailbox_prepare (GSource *source,
+                 int     *timeout)
+{
+  PlugThreadMailbox *self = (PlugThreadMailbox *) source;
+  gboolean more;
+
+  *timeout = -1;
+  if (self->dispatching == 0)
+    return FALSE;
+
+  g_mutex_lock (&self->lock);
+  more = self->func != NULL && !self->closed &&
+         (!g_queue_is_empty (&self->messages) ||
+          (self->end_posted && !self->end_delivered));
+  g_mutex_unlock (&self->lock);
+
+  return more;
 }
 
 /* Once a batch is delivered: the end, once every message posted before
@@ -118,6 +142,7 @@ mailbox_dispatch (GSource     *source,
   budget = self->messages.length;
   g_mutex_unlock (&self->lock);
 
+  self->dispatching++;
   for (guint i = 0; i < budget; i++)
     {
       g_autoptr(PlugMessage) message = take_next (self);
@@ -127,6 +152,7 @@ mailbox_dispatch (GSource     *source,
       self->func (message, self->user_data);
     }
   finish_batch (self);
+  self->dispatching--;
 
   return G_SOURCE_CONTINUE;
 }
@@ -142,6 +168,7 @@ mailbox_finalize (GSource *source)
 }
 
 static GSourceFuncs mailbox_funcs = {
+  .prepare = mailbox_prepare,
   .dispatch = mailbox_dispatch,
   .finalize = mailbox_finalize,
 };
