@@ -8,6 +8,7 @@
 #include "plug-engine-private.h"
 #include "plug-call-private.h"
 #include "plug-cancel-watches-private.h"
+#include "plug-context-private.h"
 #include "plug-connector.h"
 #include "plug-error.h"
 #include "plug-events-private.h"
@@ -129,9 +130,7 @@ typedef struct
   GQueue calls;  /* PlugCall, owned */
 } Completions;
 
-/* Readiness is asked in prepare, not announced with
- * g_source_set_ready_time(): that writes the context's wake-up eventfd,
- * and its poll and read then cost two more system calls per call. */
+/* Readiness is asked in prepare (see plug_context_wake_if_polled()). */
 static gboolean
 completions_prepare (GSource *source,
                      int     *timeout)
@@ -197,15 +196,8 @@ complete_later (PlugEngine *engine,
 {
   Completions *completions = (Completions *) plug_engine_get_completions (engine);
 
-  GMainContext *context = g_source_get_context (&completions->source);
-
   g_queue_push_tail (&completions->calls, g_object_ref (call));
-  /* A thread polling the context owns it. When this thread can own it,
-   * no one is polling, and the next iteration runs prepare first. */
-  if (g_main_context_acquire (context))
-    g_main_context_release (context);
-  else
-    g_main_context_wakeup (context);
+  plug_context_wake_if_polled (g_source_get_context (&completions->source));
 }
 
 static void

@@ -6,7 +6,11 @@
 
 #include "plug-queue-private.h"
 #include "plug-call-private.h"
+#include "plug-context-private.h"
 #include "plug-error.h"
+
+/* See plug_queue_pump(). */
+#define MAX_STARTS_PER_PUMP 128
 
 typedef struct
 {
@@ -29,6 +33,9 @@ struct _PlugQueue
   /* One timer for every running call (not a GSource per call): it fires
    * at the earliest deadline it knows of, or later. */
   GSource *timer;
+  /* Pumps again in the next iteration (see plug_queue_pump()). */
+  GSource *pump_source;
+  gboolean pump_pending;
 
   /* > 0 while starting calls, or while ending one whose target must hear
    * of it before the next starts: nothing starts from nested calls then. */
@@ -70,6 +77,9 @@ plug_queue_free (PlugQueue *self)
   if (self->timer != NULL)
     g_source_destroy (self->timer);
   g_clear_pointer (&self->timer, g_source_unref);
+  if (self->pump_source != NULL)
+    g_source_destroy (self->pump_source);
+  g_clear_pointer (&self->pump_source, g_source_unref);
   g_main_context_unref (self->context);
   g_free (self);
 }
@@ -215,18 +225,74 @@ start_item (PlugQueue *self,
   PLUG_PLUGIN_GET_CLASS (self->target)->call_method (self->target, call);
 }
 
+typedef struct
+{
+  GSource    source;
+  PlugQueue *queue;
+} PumpSource;
+
+static gboolean
+pump_prepare (GSource *source,
+              int     *timeout)
+{
+  *timeout = -1;
+  return ((PumpSource *) source)->queue->pump_pending;
+}
+
+static gboolean
+pump_dispatch (GSource     *source,
+               GSourceFunc  callback,
+               gpointer     user_data)
+{
+  PlugQueue *queue = ((PumpSource *) source)->queue;
+
+  queue->pump_pending = FALSE;
+  plug_queue_pump (queue);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs pump_funcs = {
+  .prepare = pump_prepare,
+  .dispatch = pump_dispatch,
+};
+
+static void
+pump_later (PlugQueue *self)
+{
+  if (self->pump_source == NULL)
+    {
+      self->pump_source = g_source_new (&pump_funcs, sizeof (PumpSource));
+      ((PumpSource *) self->pump_source)->queue = self;
+      g_source_set_static_name (self->pump_source, "[plugctl] queue pump");
+      g_source_attach (self->pump_source, self->context);
+    }
+  self->pump_pending = TRUE;
+  plug_context_wake_if_polled (self->context);
+}
+
+/* At most MAX_STARTS_PER_PUMP calls, the others in the next iteration: a
+ * call may fail at once (its plugin is gone) and its caller call again
+ * from the callback, which would start it in this same loop, for ever. */
 void
 plug_queue_pump (PlugQueue *self)
 {
+  guint started = 0;
+
   g_return_if_fail (self != NULL);
 
   if (self->busy > 0)
     return;
 
   self->busy++;
-  while (can_start (self))
-    start_item (self, g_queue_pop_head (&self->waiting));
+  while (started < MAX_STARTS_PER_PUMP && can_start (self))
+    {
+      start_item (self, g_queue_pop_head (&self->waiting));
+      started++;
+    }
   self->busy--;
+
+  if (started == MAX_STARTS_PER_PUMP && can_start (self))
+    pump_later (self);
 }
 
 /* The profile's maxQueue bounds what one plugin holds, so that a plugin

@@ -584,6 +584,105 @@ test_queue_late_answer_dropped (Fixture       *fixture,
   wait_for_flag (&answered);
 }
 
+/* A caller that calls again each time a call fails, to a plugin that
+ * fails every call at once: the queue starts a bounded number of calls
+ * per pump, and the main loop runs between them. */
+typedef struct
+{
+  PlugEngine *engine;
+  guint       failures;
+  guint       failures_at_turn;
+  gboolean    turn_came;
+  gboolean    stop;
+  guint       outstanding;
+} Retrier;
+
+#define RETRY_LIMIT 100000
+
+static void start_failing_call (Retrier *retrier);
+
+static void
+on_failed_call (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Retrier *retrier = user_data;
+  g_autoptr(JsonNode) value = plug_engine_call_finish (PLUG_ENGINE (source), result, NULL);
+
+  g_assert_null (value);
+  retrier->outstanding--;
+  retrier->failures++;
+  if (!retrier->stop && retrier->failures < RETRY_LIMIT)
+    start_failing_call (retrier);
+}
+
+static void
+start_failing_call (Retrier *retrier)
+{
+  retrier->outstanding++;
+  plug_engine_call (retrier->engine, "fake", "mock", "failNow", NULL, NULL,
+                    on_failed_call, retrier);
+}
+
+static void
+method_fail_now (PlugCall *call,
+                 gpointer  user_data)
+{
+  plug_call_return_error_literal (call, PLUG_ERROR_FAILED, "no");
+}
+
+static void
+method_hold (PlugCall *call,
+             gpointer  user_data)
+{
+  PlugCall **held = user_data;
+
+  *held = g_object_ref (call);
+}
+
+static gboolean
+note_turn (gpointer user_data)
+{
+  Retrier *retrier = user_data;
+
+  retrier->turn_came = TRUE;
+  retrier->failures_at_turn = retrier->failures;
+  retrier->stop = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_queue_pump_retrying_caller_lets_loop_run (Fixture       *fixture,
+                                               gconstpointer  data)
+{
+  Retrier retrier = { fixture->engine, 0, 0, FALSE, FALSE, 0 };
+  g_autoptr(PlugCall) held = NULL;
+  g_autoptr(Outcome) first = NULL;
+
+  plug_plugin_add_method (PLUG_PLUGIN (fixture->mock), "hold", method_hold, &held, NULL);
+  plug_plugin_add_method (PLUG_PLUGIN (fixture->mock), "failNow", method_fail_now, NULL, NULL);
+  activate_sync (fixture->engine, "mock");
+
+  /* Eight calls wait behind one the plugin holds (concurrency 1). */
+  first = start_call (fixture->engine, "fake", "mock", "hold", NULL);
+  while (held == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  for (guint i = 0; i < 8; i++)
+    start_failing_call (&retrier);
+
+  /* Its answer starts them, outside any plug_engine_call(): each fails at
+   * once and its callback calls again. A source of the default priority
+   * (as a child's exit, or a socket's input) must still get its turn. */
+  g_timeout_add (0, note_turn, &retrier);
+  plug_call_return_value (held, NULL);
+  while (!retrier.turn_came || retrier.outstanding > 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpuint (retrier.failures_at_turn, <, 1000);
+  wait_outcome (first);
+  assert_outcome_json (first, "null");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -620,6 +719,7 @@ main (int    argc,
   ADD ("concurrency/from-profile", test_queue_concurrency_from_profile, 0);
   ADD ("cancel/cancellable-cancels-one-call", test_queue_cancellable_cancels_one_call, 0);
   ADD ("cancel/cancellable-shared-by-many-calls", test_queue_cancellable_shared_by_many_calls, 0);
+  ADD ("pump/retrying-caller-lets-loop-run", test_queue_pump_retrying_caller_lets_loop_run, 0);
 
 #undef ADD
 
