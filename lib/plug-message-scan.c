@@ -18,6 +18,8 @@
 #include "plug-json-scan-private.h"
 #include "plug-message-private.h"
 
+/* The envelope's members, then requestInfo's: each object is matched
+ * against its own range (a top-level "path" is no requestInfo.path). */
 typedef enum
 {
   FIELD_ACTION,
@@ -26,10 +28,10 @@ typedef enum
   FIELD_KEY,
   FIELD_PAYLOAD,
   FIELD_REQUEST_INFO,
-  FIELD_FROM,
-  FIELD_PATH,
   FIELD_ERROR,
   FIELD_PROTOCOL,
+  FIELD_FROM,
+  FIELD_PATH,
   N_FIELDS,
   FIELD_OTHER = N_FIELDS,
 } Field;

@@ -131,6 +131,19 @@ test_parse_all_fields (void)
                  "\"error\":\"boom\"}");
 }
 
+/* "from" and "path" are requestInfo's members: at the top level they are
+ * members like any other the engine does not know. */
+static void
+test_parse_top_level_from_and_path_ignored (void)
+{
+  g_autoptr(PlugMessage) message =
+    parse_ok ("{\"action\":\"emit\",\"key\":\"tick\",\"path\":\"x.y\",\"from\":\"z\"}");
+
+  g_assert_false (plug_message_has_request_info (message));
+  g_assert_null (plug_message_get_from (message));
+  g_assert_null (plug_message_get_path (message));
+}
+
 static void
 test_parse_empty_object (void)
 {
@@ -736,6 +749,8 @@ main (int argc, char **argv)
   g_test_add_func ("/message/parse/no-action", test_parse_no_action);
   g_test_add_func ("/message/parse/all-fields", test_parse_all_fields);
   g_test_add_func ("/message/parse/empty-object", test_parse_empty_object);
+  g_test_add_func ("/message/parse/top-level-from-and-path-ignored",
+                   test_parse_top_level_from_and_path_ignored);
   g_test_add_func ("/message/parse/negative-id", test_parse_negative_id);
   g_test_add_func ("/message/parse/large-id", test_parse_large_id);
   g_test_add_func ("/message/parse/with-length", test_parse_with_length);
