@@ -338,7 +338,7 @@ scan_literal (PlugJsonScan  *scan,
       *pos = p + literals[i].length;
       return TRUE;
     }
-  return fail (scan, p, "unexpected character");
+  return fail (scan, p, "expected a value");
 }
 
 static gboolean scan_value (PlugJsonScan  *scan,

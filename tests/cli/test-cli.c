@@ -533,6 +533,7 @@ test_batch_lines_read_strictly (void)
     "[\"echo\",\"echo\",01]\n"
     "[\"echo\",\"echo\",\"\\x\"]\n"
     "[\"echo\",\"echo\"\n"
+    "oops\n"
     "[\"echo\",\"echo\",\"ok\"]\n";
 
   cli_run_with_input (&run, input, "batch", NULL);
@@ -543,6 +544,8 @@ test_batch_lines_read_strictly (void)
                    "{\"error\":\"line 2: not valid JSON: invalid escape in a string\","
                    "\"code\":\"invalid-message\"}\n"
                    "{\"error\":\"line 3: not valid JSON: expected ',' or ']'\","
+                   "\"code\":\"invalid-message\"}\n"
+                   "{\"error\":\"line 4: not valid JSON: expected a value\","
                    "\"code\":\"invalid-message\"}\n"
                    "{\"result\":\"ok\"}\n");
 }
