@@ -128,6 +128,19 @@ error_from_errno (int         saved_errno,
                       "%s: %s", what, g_strerror (saved_errno));
 }
 
+/* As GOutputStream does: dropping the last reference closes, and what is
+ * queued or corked goes out first. */
+static void
+plug_channel_dispose (GObject *object)
+{
+  PlugChannel *self = PLUG_CHANNEL (object);
+
+  if (!self->closed)
+    plug_channel_close (self);
+
+  G_OBJECT_CLASS (plug_channel_parent_class)->dispose (object);
+}
+
 static void
 plug_channel_finalize (GObject *object)
 {
@@ -148,6 +161,7 @@ plug_channel_class_init (PlugChannelClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->dispose = plug_channel_dispose;
   object_class->finalize = plug_channel_finalize;
 }
 

@@ -703,6 +703,23 @@ test_send_burst_flushed_by_close (Fixture       *f,
   g_assert_cmpstr (buf, ==, "one\ntwo\nthree\n");
 }
 
+/* Dropping the last reference closes, as closing does: nothing corked is
+ * lost. */
+static void
+test_send_burst_flushed_by_last_unref (Fixture       *f,
+                                       gconstpointer  data)
+{
+  char buf[64] = { 0, };
+  gssize n;
+
+  g_assert_true (plug_channel_send (f->channel, "one", 3, NULL));
+  g_assert_true (plug_channel_send (f->channel, "two", 3, NULL));
+  g_clear_object (&f->channel);
+  n = read (f->peer, buf, sizeof buf - 1);
+  g_assert_cmpint (n, ==, 8);
+  g_assert_cmpstr (buf, ==, "one\ntwo\n");
+}
+
 /* What the callbacks of one read send goes out in one write, in order,
  * once the read is handled. */
 static void
@@ -799,6 +816,7 @@ main (int   argc,
   ADD ("/channel/send/burst-goes-out-before-next-poll", test_send_burst_goes_out_before_next_poll);
   ADD ("/channel/send/long-burst-goes-out-in-parts", test_send_long_burst_goes_out_in_parts);
   ADD ("/channel/send/burst-flushed-by-close", test_send_burst_flushed_by_close);
+  ADD ("/channel/send/burst-flushed-by-last-unref", test_send_burst_flushed_by_last_unref);
   ADD ("/channel/closed/peer-close-reported-once", test_closed_peer_close_once);
   ADD ("/channel/closed/send-to-gone-peer", test_closed_send_to_gone_peer);
   ADD ("/channel/closed/not-reported-after-close", test_closed_not_reported_after_close);
