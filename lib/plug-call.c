@@ -8,6 +8,7 @@
 
 #include "plug-call-private.h"
 #include "plug-error.h"
+#include "plug-json-node-private.h"
 #include "plug-message-private.h"
 
 struct _PlugCall
@@ -444,39 +445,6 @@ plug_call_peek_result_text (PlugCall *self,
 
 /* Argument helpers */
 
-static const char *
-describe_node (JsonNode *node)
-{
-  if (node == NULL)
-    return "nothing";
-
-  switch (json_node_get_node_type (node))
-    {
-    case JSON_NODE_OBJECT:
-      return "an object";
-    case JSON_NODE_ARRAY:
-      return "an array";
-    case JSON_NODE_NULL:
-      return "null";
-    case JSON_NODE_VALUE:
-    default:
-      break;
-    }
-
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_STRING:
-      return "a string";
-    case G_TYPE_BOOLEAN:
-      return "a boolean";
-    case G_TYPE_INT64:
-    case G_TYPE_DOUBLE:
-      return "a number";
-    default:
-      return "a value of unknown type";
-    }
-}
-
 static JsonNode *
 get_arg_node (PlugCall *self,
               guint     index)
@@ -512,7 +480,7 @@ fail_argument (PlugCall   *self,
                                    "Argument %u of method \"%s\" must be %s, "
                                    "got %s",
                                    index + 1, self->method, expected,
-                                   describe_node (given));
+                                   plug_json_describe (given, FALSE));
   return FALSE;
 }
 

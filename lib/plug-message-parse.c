@@ -11,39 +11,9 @@
 
 #include "plug-error.h"
 #include "plug-json-check-private.h"
+#include "plug-json-node-private.h"
 #include "plug-json-scan-private.h"
 #include "plug-message-private.h"
-
-static const char *
-describe_node (JsonNode *node)
-{
-  switch (JSON_NODE_TYPE (node))
-    {
-    case JSON_NODE_OBJECT:
-      return "an object";
-    case JSON_NODE_ARRAY:
-      return "an array";
-    case JSON_NODE_NULL:
-      return "null";
-    case JSON_NODE_VALUE:
-    default:
-      break;
-    }
-
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_STRING:
-      return "a string";
-    case G_TYPE_BOOLEAN:
-      return "a boolean";
-    case G_TYPE_INT64:
-      return "an integer";
-    case G_TYPE_DOUBLE:
-      return "a number";
-    default:
-      return "a value";
-    }
-}
 
 gboolean
 plug_message_wrong_type (const char  *field,
@@ -63,20 +33,7 @@ wrong_type (const char  *field,
             JsonNode    *node,
             GError     **error)
 {
-  return plug_message_wrong_type (field, expected, describe_node (node), error);
-}
-
-/* A member whose value is null counts as absent. */
-static JsonNode *
-get_member (JsonObject *object,
-            const char *field)
-{
-  JsonNode *node = json_object_get_member (object, field);
-
-  if (node != NULL && JSON_NODE_HOLDS_NULL (node))
-    return NULL;
-
-  return node;
+  return plug_message_wrong_type (field, expected, plug_json_describe (node, TRUE), error);
 }
 
 static gboolean
@@ -93,7 +50,7 @@ read_string (JsonObject  *object,
              char       **out,
              GError     **error)
 {
-  JsonNode *node = get_member (object, field);
+  JsonNode *node = plug_json_get_present_member (object, field);
 
   if (node == NULL)
     return TRUE;
@@ -109,7 +66,7 @@ read_action (PlugMessage  *self,
              JsonObject   *object,
              GError      **error)
 {
-  JsonNode *node = get_member (object, "action");
+  JsonNode *node = plug_json_get_present_member (object, "action");
   const char *spelling;
 
   if (node == NULL)
@@ -132,7 +89,7 @@ read_id (PlugMessage  *self,
          JsonObject   *object,
          GError      **error)
 {
-  JsonNode *node = get_member (object, "id");
+  JsonNode *node = plug_json_get_present_member (object, "id");
 
   if (node == NULL)
     return TRUE;
@@ -162,7 +119,7 @@ read_payload (PlugMessage  *self,
   if (self->action == PLUG_ACTION_RESPONSE)
     node = json_object_get_member (object, "payload");
   else
-    node = get_member (object, "payload");
+    node = plug_json_get_present_member (object, "payload");
 
   if (node == NULL)
     return TRUE;
@@ -179,7 +136,7 @@ read_request_info (PlugMessage  *self,
                    JsonObject   *object,
                    GError      **error)
 {
-  JsonNode *node = get_member (object, "requestInfo");
+  JsonNode *node = plug_json_get_present_member (object, "requestInfo");
   JsonObject *info;
 
   if (node == NULL)
@@ -200,7 +157,7 @@ read_protocol (PlugMessage  *self,
                JsonObject   *object,
                GError      **error)
 {
-  JsonNode *node = get_member (object, "protocol");
+  JsonNode *node = plug_json_get_present_member (object, "protocol");
 
   if (node == NULL)
     return TRUE;
@@ -239,7 +196,7 @@ plug_message_new_from_node (JsonNode  *node,
     {
       g_set_error (error, PLUG_ERROR, PLUG_ERROR_INVALID_MESSAGE,
                    "invalid message: message must be a JSON object, got %s",
-                   describe_node (node));
+                   plug_json_describe (node, TRUE));
       return NULL;
     }
 

@@ -8,6 +8,7 @@
 
 #include "plug-error.h"
 #include "plug-json-check-private.h"
+#include "plug-json-node-private.h"
 #include "plug-profile-private.h"
 
 /* Errors */
@@ -87,19 +88,6 @@ field_error (const ProfileSource *source,
 
 /* Reading the known fields */
 
-/* A member whose value is null counts as absent. */
-static JsonNode *
-get_member (JsonObject *object,
-            const char *field)
-{
-  JsonNode *node = json_object_get_member (object, field);
-
-  if (node != NULL && JSON_NODE_HOLDS_NULL (node))
-    return NULL;
-
-  return node;
-}
-
 static gboolean
 is_integer (JsonNode *node)
 {
@@ -114,7 +102,7 @@ read_string (JsonObject           *object,
              const ProfileSource  *source,
              GError              **error)
 {
-  JsonNode *node = get_member (object, field);
+  JsonNode *node = plug_json_get_present_member (object, field);
 
   if (node == NULL)
     return TRUE;
@@ -133,7 +121,7 @@ read_strv (JsonObject           *object,
            const ProfileSource  *source,
            GError              **error)
 {
-  JsonNode *node = get_member (object, field);
+  JsonNode *node = plug_json_get_present_member (object, field);
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   JsonArray *array;
 
@@ -164,7 +152,7 @@ read_env (JsonObject           *object,
           const ProfileSource  *source,
           GError              **error)
 {
-  JsonNode *node = get_member (object, "env");
+  JsonNode *node = plug_json_get_present_member (object, "env");
   g_autoptr(GStrvBuilder) builder = NULL;
   JsonObjectIter iter;
   const char *variable;
@@ -200,7 +188,7 @@ read_count (JsonObject           *object,
             const ProfileSource  *source,
             GError              **error)
 {
-  JsonNode *node = get_member (object, field);
+  JsonNode *node = plug_json_get_present_member (object, field);
   gint64 value;
 
   if (node == NULL)
@@ -220,7 +208,7 @@ check_string (JsonObject           *object,
               const ProfileSource  *source,
               GError              **error)
 {
-  JsonNode *node = get_member (object, field);
+  JsonNode *node = plug_json_get_present_member (object, field);
 
   if (node != NULL && !plug_profile_node_is_string (node))
     return field_error (source, field, "must be a string", error);
@@ -384,7 +372,7 @@ read_restart (JsonObject           *object,
               const ProfileSource  *source,
               GError              **error)
 {
-  JsonNode *node = get_member (object, "restart");
+  JsonNode *node = plug_json_get_present_member (object, "restart");
   const char *value;
 
   if (node == NULL)
@@ -406,7 +394,7 @@ read_start (JsonObject           *object,
             GError              **error)
 {
   static const char * const modes[] = { "call", "event", "daemon" };
-  JsonNode *node = get_member (object, "start");
+  JsonNode *node = plug_json_get_present_member (object, "start");
   const char *value;
 
   if (node == NULL)
@@ -447,7 +435,7 @@ read_listens (JsonObject           *object,
               GError              **error)
 {
   const char *problem = "must be an array of {\"emitter\": string, \"event\": string}";
-  JsonNode *node = get_member (object, "listens");
+  JsonNode *node = plug_json_get_present_member (object, "listens");
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   JsonArray *array = NULL;
 
@@ -479,7 +467,7 @@ read_name (JsonObject           *object,
            const ProfileSource  *source,
            GError              **error)
 {
-  JsonNode *node = get_member (object, "name");
+  JsonNode *node = plug_json_get_present_member (object, "name");
   const char *name;
 
   if (node == NULL)
@@ -536,24 +524,6 @@ plug_profile_read_fields (ProfileFields        *fields,
 
 /* Parsing manifests */
 
-static const char *
-describe_node (JsonNode *node)
-{
-  if (JSON_NODE_HOLDS_ARRAY (node))
-    return "an array";
-  if (JSON_NODE_HOLDS_NULL (node))
-    return "null";
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_STRING:
-      return "a string";
-    case G_TYPE_BOOLEAN:
-      return "a boolean";
-    default:
-      return "a number";
-    }
-}
-
 static PlugProfile *
 profile_new_from_text (const char  *text,
                        gsize        length,
@@ -597,7 +567,7 @@ profile_new_from_text (const char  *text,
     {
       g_set_error (error, PLUG_ERROR, PLUG_ERROR_INVALID_PROFILE,
                    "%s: a manifest must be a JSON object, got %s", source.origin,
-                   root ? describe_node (root) : "nothing");
+                   plug_json_describe (root, FALSE));
       return NULL;
     }
 
