@@ -225,7 +225,7 @@ child_process_report_fault (ChildProcess *proc,
 static void
 child_process_end (ChildProcess *proc)
 {
-  g_autoptr(ChildProcess) hold = child_process_ref (proc);
+  g_autoptr(ChildProcess) hold G_GNUC_UNUSED = child_process_ref (proc);
   g_autoptr(GPtrArray) waiters = NULL;
   g_autofree char *cause = NULL;
 
